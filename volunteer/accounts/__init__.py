@@ -1,0 +1,1 @@
+"""Accounts: users, roles, passwords (argon2id), login and its throttling."""

@@ -1,0 +1,1 @@
+"""Areas (district → street → community) and the organisations that live in them."""

@@ -1,0 +1,1 @@
+"""Console scripts (DESIGN §8): initdb, import, export, report, bench."""

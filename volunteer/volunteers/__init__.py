@@ -1,0 +1,1 @@
+"""Volunteer register: volunteers, activities, service records, stars and certificates."""
