@@ -47,6 +47,17 @@ def activity_facts(activity: Activity) -> hour_rules.ActivityFacts:
     )
 
 
+def proposed_facts(data: HoursInput) -> hour_rules.ProposedRecord:
+    return hour_rules.ProposedRecord(
+        volunteer_id=data.volunteer_id,
+        activity_id=data.activity_id,
+        service_date=data.service_date,
+        minutes=data.minutes,
+        start=data.start_at,
+        end=data.end_at,
+    )
+
+
 def existing_facts(record: ServiceRecord) -> hour_rules.ExistingRecord:
     return hour_rules.ExistingRecord(
         id=record.id,
@@ -75,7 +86,14 @@ class RecordService:
         self.rules = rules
         self.today = today
 
-    def violations(self, data: HoursInput, activity: Activity) -> list[str]:
+    def violations(
+        self,
+        data: HoursInput,
+        activity: Activity,
+        pending: Sequence[hour_rules.ExistingRecord] = (),
+    ) -> list[str]:
+        """Rule violations of `data` against the volunteer's stored records and `pending` ones
+        (rows accepted earlier in the same batch, not yet written)."""
         neighbours = self.dbsession.scalars(
             sa.select(ServiceRecord).where(
                 ServiceRecord.volunteer_id == data.volunteer_id,
@@ -85,18 +103,10 @@ class RecordService:
                 ),
             )
         ).all()
-        proposed = hour_rules.ProposedRecord(
-            volunteer_id=data.volunteer_id,
-            activity_id=activity.id,
-            service_date=data.service_date,
-            minutes=data.minutes,
-            start=data.start_at,
-            end=data.end_at,
-        )
         found = hour_rules.check_record(
-            proposed,
+            proposed_facts(data),
             activity_facts(activity),
-            [existing_facts(r) for r in neighbours],
+            [existing_facts(r) for r in neighbours] + list(pending),
             self.rules,
             self.today,
         )
@@ -106,7 +116,7 @@ class RecordService:
         self, data: HoursInput, activity: Activity, provenance: Provenance, recorder_id: int | None
     ) -> ServiceRecord:
         problems = self.violations(data, activity)
-        if problems:
+        if problems:  # checked again here: the single-record path has no pre-validation
             raise ValidationFailed("；".join(problems), details=problems)
         record = ServiceRecord(
             volunteer_id=data.volunteer_id,
@@ -135,20 +145,32 @@ class RecordService:
     def record_many(
         self, rows: Sequence[HoursInput], activity: Activity, recorder_id: int | None
     ) -> list[ServiceRecord]:
-        """Roster entry: all rows or none, each checked against the rules and the others."""
-        errors = []
-        created = []
-        for data in rows:
-            try:
-                created.append(self.record(data, activity, Provenance.STAFF, recorder_id))
-            except ValidationFailed as exc:
+        """Roster entry: every row is checked (against storage and the rows before it) before
+        anything is written, so the roster is saved whole or not at all."""
+        errors: list[str] = []
+        accepted: list[hour_rules.ExistingRecord] = []
+        for position, data in enumerate(rows, start=1):
+            problems = self.violations(data, activity, accepted)
+            if problems:
                 volunteer = self.dbsession.get(Volunteer, data.volunteer_id)
-                errors.append(
-                    f"{volunteer.name if volunteer else data.volunteer_id}：{exc.message}"
+                who = volunteer.name if volunteer else data.volunteer_id
+                errors.append(f"第 {position} 行 {who}：{'；'.join(problems)}")
+                continue
+            facts = proposed_facts(data)
+            accepted.append(
+                hour_rules.ExistingRecord(
+                    id=-position,
+                    activity_id=facts.activity_id,
+                    service_date=facts.service_date,
+                    minutes=facts.minutes,
+                    start=facts.start,
+                    end=facts.end,
+                    status="pending",
                 )
+            )
         if errors:
             raise ValidationFailed("部分记录未通过校验，均未保存", details=errors)
-        return created
+        return [self.record(data, activity, Provenance.STAFF, recorder_id) for data in rows]
 
     def review(self, record_ids: Sequence[int], approve: bool, note: str | None = None) -> int:
         """Approve or reject pending records in scope; returns how many changed."""

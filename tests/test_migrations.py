@@ -1,0 +1,25 @@
+"""The migrations build exactly the models' schema, and downgrade cleanly to nothing."""
+
+import alembic.command
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from volunteer.models import Base
+
+
+def test_migrations_match_models(dbengine):
+    with dbengine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_downgrade_to_base_and_back(alembic_config, dbengine):
+    with dbengine.begin() as connection:
+        alembic_config.attributes["connection"] = connection
+        alembic.command.downgrade(alembic_config, "base")
+        remaining = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+        assert remaining == set()
+        alembic.command.upgrade(alembic_config, "head")
+        assert "volunteers" in sa.inspect(connection).get_table_names()
