@@ -49,7 +49,7 @@ def dbengine(app_settings, alembic_config):
         with engine.begin() as connection:
             alembic_config.attributes["connection"] = connection
             alembic.command.downgrade(alembic_config, "base")
-            alembic.command.upgrade(alembic_config, "head")
+            alembic.command.upgrade(alembic_config, "heads")
         yield engine
         engine.dispose()
 

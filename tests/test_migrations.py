@@ -21,5 +21,5 @@ def test_downgrade_to_base_and_back(alembic_config, dbengine):
         alembic.command.downgrade(alembic_config, "base")
         remaining = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
         assert remaining == set()
-        alembic.command.upgrade(alembic_config, "head")
+        alembic.command.upgrade(alembic_config, "heads")
         assert "volunteers" in sa.inspect(connection).get_table_names()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pyramid.view import exception_view_config
 
+from volunteer.incubation.statemachine import WorkflowError
+
 
 class DomainError(Exception):
     status = 400
@@ -37,6 +39,8 @@ class Conflict(DomainError):
 
 
 @exception_view_config(DomainError, renderer="volunteer:templates/error.jinja2")
+# Workflow errors come from pure rule modules that cannot import this one; same shape.
+@exception_view_config(WorkflowError, renderer="volunteer:templates/error.jinja2")
 def domain_error_view(exc, request):
     request.response.status_int = exc.status
     if request.accept.best_match(["text/html", "application/json"]) == "application/json" or (

@@ -14,7 +14,8 @@ def migrate(ini: str) -> None:
     config = Config(ini)
     # The ini's logging is already set up by the app; keep alembic from reconfiguring it.
     config.set_main_option("skip_logging_setup", "true")
-    command.upgrade(config, "head")
+    # "heads": each domain may branch its migrations from the foundation revision.
+    command.upgrade(config, "heads")
 
 
 def main(argv=None):
