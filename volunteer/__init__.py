@@ -19,5 +19,5 @@ def main(global_config, **settings):
         config.include(".security")
         config.include(".templating")
         config.include(".routes")
-        config.scan(ignore=["volunteer.scripts"])
+        config.scan(ignore=["volunteer.scripts", "volunteer.bench"])
     return config.make_wsgi_app()

@@ -157,6 +157,8 @@ def upgrade():
     sa.Column('remark', sa.Text(), nullable=True),
     sa.Column('registered_at', volunteer.db.UTCDateTime(), nullable=False),
     sa.Column('batch_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', volunteer.db.UTCDateTime(), nullable=True),
+    sa.Column('revoke_reason', sa.String(length=200), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['area_id'], ['areas.id'], name=op.f('fk_volunteers_area_id_areas')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_volunteers_batch_id_import_batches')),
@@ -167,6 +169,7 @@ def upgrade():
     )
     with op.batch_alter_table('volunteers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_volunteers_area_id'), ['area_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volunteers_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volunteers_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_volunteers_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_volunteers_phone'), ['phone'], unique=False)
@@ -248,6 +251,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_volunteers_phone'))
         batch_op.drop_index(batch_op.f('ix_volunteers_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_volunteers_name'))
+        batch_op.drop_index(batch_op.f('ix_volunteers_batch_id'))
         batch_op.drop_index(batch_op.f('ix_volunteers_area_id'))
 
     op.drop_table('volunteers')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -37,6 +37,28 @@ def app_env(ini: str) -> Iterator[dict]:
         yield env
     finally:
         env["closer"]()
+
+
+@contextlib.contextmanager
+def transaction(request) -> Iterator[Callable[[], None]]:
+    """Run a block in one transaction: committed at the end unless the block calls the
+    yielded `abort` (dry runs, files with errors) or raises."""
+    aborted = False
+
+    def abort() -> None:
+        nonlocal aborted
+        aborted = True
+
+    request.tm.begin()
+    try:
+        yield abort
+    except BaseException:
+        request.tm.abort()
+        raise
+    if aborted:
+        request.tm.abort()
+    else:
+        request.tm.commit()
 
 
 def resolve_actor(dbsession: Session, username: str | None) -> Actor:

@@ -63,7 +63,10 @@ class Volunteer(Base):
     guardian_consent_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     remark: Mapped[str | None] = mapped_column(sa.Text)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"))
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"), index=True)
+    # Registrations are never deleted: revoking (an import batch, or by hand) stamps these.
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(sa.String(200))
     version: Mapped[int] = mapped_column(default=1)
 
     area = relationship("Area", lazy="joined")

@@ -1,0 +1,262 @@
+"""The import pipeline shared by every kind: check the upload, read it in chunks, let the
+kind validate and plan each chunk, write only when the whole file is clean, and record the
+batch. The caller owns the transaction and aborts it when `committed` is False.
+
+A kind is an `Importer` subclass registered with `register`; it never sees files, only rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import ClassVar
+
+from sqlalchemy.orm import Session
+
+from volunteer.audit import AuditLog
+from volunteer.authz import Permission, Scope
+from volunteer.errors import NotAllowed
+from volunteer.pii import PiiVault
+from volunteer.spreadsheets.columns import SheetSpec
+from volunteer.spreadsheets.errors import FileRefused
+from volunteer.spreadsheets.models import ImportBatch
+from volunteer.spreadsheets.reader import ParsedRow, RowError, SkippedRow, open_sheet
+from volunteer.spreadsheets.safety import check_upload
+
+CHUNK_ROWS = 5000
+CREATE, UPDATE, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
+
+
+@dataclass
+class ImportContext:
+    """Who imports, where they may write, and the services a kind needs."""
+
+    dbsession: Session
+    scope: Scope
+    audit: AuditLog
+    vault: PiiVault
+    settings: dict
+    today: dt.date
+    user_id: int | None = None
+    actor_name: str = "system"
+
+
+@dataclass
+class Planned:
+    """What a kind decided for one row: an action and the data the write step needs."""
+
+    row: ParsedRow
+    action: str
+    payload: object = None
+
+
+@dataclass
+class ImportSummary:
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    committed: bool = False
+    batch_id: int | None = None
+    sha256: str = ""
+    unknown_columns: list[str] = field(default_factory=list)
+    skipped: list[SkippedRow] = field(default_factory=list)
+    error_rows: dict[int, list] = field(default_factory=dict)
+    headers: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """The console contract of DESIGN §8, exactly these keys."""
+        return {
+            "kind": self.kind,
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [
+                {"row": e.row, "column": e.column, "value": e.value, "message": e.message}
+                for e in self.errors
+            ],
+            "committed": self.committed,
+            "batch_id": self.batch_id,
+        }
+
+
+class Importer:
+    """Base class of an import kind. Subclasses set `spec` and implement `plan` and `write`."""
+
+    spec: ClassVar[SheetSpec]
+    permission: ClassVar[Permission] = Permission.IMPORTS_RUN
+
+    def __init__(self, ctx: ImportContext):
+        self.ctx = ctx
+        self.dbsession = ctx.dbsession
+
+    def plan(self, rows: list[ParsedRow]) -> list[Planned]:
+        """Validate a chunk (rows already carry reader errors) and decide each row's action.
+        Rows planned as ERROR must have at least one entry in `row.errors`."""
+        raise NotImplementedError
+
+    def write(self, planned: list[Planned], batch: ImportBatch) -> None:
+        """Write the CREATE and UPDATE rows of a clean chunk, in bulk."""
+        raise NotImplementedError
+
+    def finish(self, batch: ImportBatch) -> None:
+        """After the last chunk of a committed import (e.g. widen activity date ranges)."""
+
+    def revoke(self, batch: ImportBatch, reason: str) -> int:
+        raise FileRefused("该类导入批次不能撤销")
+
+
+KINDS: dict[str, type[Importer]] = {}
+
+
+def register(kind_class: type[Importer]) -> type[Importer]:
+    KINDS[kind_class.spec.kind] = kind_class
+    return kind_class
+
+
+def importer_for(kind: str, ctx: ImportContext) -> Importer:
+    _load_kinds()
+    if kind not in KINDS:
+        known = "、".join(sorted(KINDS))
+        raise FileRefused(f"未知的导入类型「{kind}」，可选：{known}")
+    kind_class = KINDS[kind]
+    if not (ctx.scope.may(Permission.IMPORTS_RUN) and ctx.scope.may(kind_class.permission)):
+        raise NotAllowed(f"您的账号没有导入「{kind_class.spec.title}」的权限")
+    return kind_class(ctx)
+
+
+def _load_kinds() -> None:
+    """Import the modules that register kinds (lazily: the registry is filled on first use)."""
+    for module in KIND_MODULES:
+        try:
+            __import__(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+KIND_MODULES = (
+    "volunteer.areas.importers",
+    "volunteer.volunteers.importers",
+    "volunteer.volunteers.hours_import",
+    "volunteer.funds.importers",
+    "volunteer.incubation.importers",
+)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _chunks(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def run_import(
+    ctx: ImportContext,
+    path: str | os.PathLike,
+    kind: str,
+    *,
+    filename: str | None = None,
+    dry_run: bool = False,
+    max_rows: int = 200_000,
+    max_bytes: int = 20 * 1024 * 1024,
+    progress: Callable[[int], None] | None = None,
+    keep_error_rows: bool = False,
+) -> ImportSummary:
+    """Import one file. Raises FileRefused for the file as a whole; row problems are in the
+    summary. Nothing is written unless every row is clean and `dry_run` is False; rows of
+    earlier chunks written before a later error are undone by the caller's abort."""
+    importer = importer_for(kind, ctx)
+    check_upload(path, max_bytes=max_bytes)
+    summary = ImportSummary(kind=kind, sha256=file_sha256(path))
+    reader = open_sheet(path, importer.spec, max_rows=max_rows)
+    summary.unknown_columns = list(reader.unknown_columns)
+    summary.headers = list(reader.headers)
+    batch = None
+    for chunk in _chunks(reader.rows(), CHUNK_ROWS):
+        planned = importer.plan(chunk)
+        _count(summary, planned, keep_error_rows)
+        writes = any(p.action in (CREATE, UPDATE) for p in planned)
+        if not dry_run and not summary.errors and writes:
+            # The batch exists only once there is something to write: re-importing the same
+            # file leaves no trace but the unchanged count.
+            batch = batch or _open_batch(
+                ctx, kind, filename or os.path.basename(os.fspath(path)), summary
+            )
+            importer.write(planned, batch)
+        if progress is not None:
+            progress(summary.rows)
+    summary.skipped = list(reader.skipped)
+    if batch is not None and not summary.errors:
+        importer.finish(batch)
+        _close_batch(ctx, batch, summary)
+    summary.committed = not dry_run and not summary.errors
+    return summary
+
+
+def _open_batch(
+    ctx: ImportContext, kind: str, filename: str, summary: ImportSummary
+) -> ImportBatch:
+    batch = ImportBatch(
+        kind=kind,
+        filename=filename[:255],
+        sha256=summary.sha256,
+        user_id=ctx.user_id,
+        actor_name=ctx.actor_name,
+        area_path=ctx.scope.area_path,
+    )
+    ctx.dbsession.add(batch)
+    ctx.dbsession.flush()
+    return batch
+
+
+def _count(summary: ImportSummary, planned: Iterable[Planned], keep_error_rows: bool) -> None:
+    for item in planned:
+        summary.rows += 1
+        if item.action == ERROR or item.row.errors:
+            summary.errors.extend(item.row.errors)
+            if keep_error_rows:
+                summary.error_rows[item.row.row_number] = list(item.row.cells)
+        elif item.action == CREATE:
+            summary.created += 1
+        elif item.action == UPDATE:
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+
+
+def _close_batch(ctx: ImportContext, batch: ImportBatch, summary: ImportSummary) -> None:
+    batch.rows = summary.rows
+    batch.created = summary.created
+    batch.updated = summary.updated
+    batch.unchanged = summary.unchanged
+    batch.errors = 0
+    summary.batch_id = batch.id
+    ctx.audit.record(
+        "import.commit",
+        "import_batch",
+        batch.id,
+        after={
+            "kind": batch.kind,
+            "filename": batch.filename,
+            "sha256": batch.sha256,
+            "rows": summary.rows,
+            "created": summary.created,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+        },
+        area_path=ctx.scope.area_path,
+    )

@@ -1,0 +1,344 @@
+"""The `hours` import kind: service records matched to volunteers by ID number (or volunteer
+number with a masked ID, as in our own exports), under the same hour rules as the pages.
+Unknown activities are created for their organisation (historical 补录); unknown volunteers
+are registered when the row also gives their street and community."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import sqlalchemy as sa
+
+from volunteer.areas.importers import row_error
+from volunteer.authz import Permission
+from volunteer.db import SHANGHAI, utcnow
+from volunteer.spreadsheets.importing import (
+    CREATE,
+    ERROR,
+    UNCHANGED,
+    UPDATE,
+    Importer,
+    Planned,
+    register,
+)
+from volunteer.volunteers import hour_rules
+from volunteer.volunteers.activity_index import ActivityIndex
+from volunteer.volunteers.directory import IN_CHUNK, VolunteerDirectory, row_identity, same_name
+from volunteer.volunteers.importers import RegistrationRules
+from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
+from volunteer.volunteers.settings import hour_rules_from
+from volunteer.volunteers.sheets import HOURS
+
+_RECORD_COLUMNS = (
+    ServiceRecord.id,
+    ServiceRecord.volunteer_id,
+    ServiceRecord.activity_id,
+    ServiceRecord.service_date,
+    ServiceRecord.minutes,
+    ServiceRecord.start_at,
+    ServiceRecord.end_at,
+    ServiceRecord.status,
+    ServiceRecord.voided_at,
+    ServiceRecord.content,
+    ServiceRecord.remark,
+)
+
+
+def _moment(day: dt.date, clock: dt.time | None) -> dt.datetime | None:
+    return None if clock is None else dt.datetime.combine(day, clock, SHANGHAI)
+
+
+@register
+class HoursImporter(Importer):
+    spec = HOURS
+    permission = Permission.HOURS_RECORD
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.rules = hour_rules_from(ctx.settings)
+        self.directory = VolunteerDirectory(self.dbsession)
+        self.registration = RegistrationRules(self)
+        self.activities = ActivityIndex(self.dbsession, ctx.scope, self.registration.orgs)
+        # Records accepted earlier in this file, per volunteer key, for duplicate/overlap rules.
+        self.accepted: dict[object, list[hour_rules.ExistingRecord]] = defaultdict(list)
+        self.new_volunteers: dict[str, dict] = {}
+        self.may_approve = ctx.scope.may(Permission.HOURS_APPROVE)
+
+    def plan(self, rows):
+        identities = [None if r.errors else row_identity(self.ctx.vault, r.values) for r in rows]
+        self.directory.load([i for i in identities if i is not None and not isinstance(i, str)])
+        stored = self._stored_records(rows, identities)
+        return [self._plan_row(r, i, stored) for r, i in zip(rows, identities, strict=True)]
+
+    def _stored_records(self, rows, identities):
+        """Stored records of the chunk's known volunteers around the chunk's dates."""
+        ids, dates = set(), [r.values["service_date"] for r in rows if not r.errors]
+        for identity in identities:
+            if identity is not None and not isinstance(identity, str):
+                known = self.directory.find(identity)
+                if known is not None and not isinstance(known, str):
+                    ids.add(known.id)
+        by_volunteer: dict[int, list] = defaultdict(list)
+        if not ids or not dates:
+            return by_volunteer
+        low, high = min(dates) - dt.timedelta(days=1), max(dates) + dt.timedelta(days=1)
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), IN_CHUNK):
+            query = sa.select(*_RECORD_COLUMNS).where(
+                ServiceRecord.volunteer_id.in_(wanted[start : start + IN_CHUNK]),
+                ServiceRecord.service_date.between(low, high),
+            )
+            for record in self.dbsession.execute(query):
+                by_volunteer[record.volunteer_id].append(record)
+        return by_volunteer
+
+    def _plan_row(self, row, identity, stored):
+        if row.errors:
+            return Planned(row, ERROR)
+        volunteer_key = self._volunteer(row, identity)
+        if volunteer_key is None:
+            return Planned(row, ERROR)
+        activity = self.activities.resolve(row, self.spec)
+        if activity is None:
+            return Planned(row, ERROR)
+        timing = self._timing(row)
+        if timing is None:
+            return Planned(row, ERROR)
+        minutes, start, end = timing
+        status = RecordStatus.APPROVED if row.values["status"] == "已通过" else RecordStatus.PENDING
+        if status is RecordStatus.APPROVED and not self.may_approve:
+            row_error(row, self.spec, "status", "您没有审核权限，不能导入“已通过”的记录")
+            return Planned(row, ERROR)
+        day = row.values["service_date"]
+        existing = [] if isinstance(volunteer_key, tuple) else stored.get(volunteer_key, [])
+        same = next(
+            (
+                r
+                for r in existing
+                if r.activity_id == activity.id
+                and r.service_date == day
+                and r.voided_at is None
+                and r.status is not RecordStatus.REJECTED
+            ),
+            None,
+        )
+        fields = {
+            "minutes": minutes,
+            "start_at": start,
+            "end_at": end,
+            "status": status,
+            "content": row.values["content"],
+            "remark": row.values["remark"],
+        }
+        if same is not None:
+            return self._plan_existing(row, same, fields, activity, volunteer_key, existing)
+        proposed = hour_rules.ProposedRecord(
+            volunteer_key if isinstance(volunteer_key, int) else -1,
+            activity.id,
+            day,
+            minutes,
+            start,
+            end,
+        )
+        if not self._passes_rules(row, proposed, activity, volunteer_key, existing):
+            return Planned(row, ERROR)
+        self.activities.widen(activity, day)
+        return Planned(row, CREATE, (volunteer_key, activity, day, fields))
+
+    def _volunteer(self, row, identity):
+        """The volunteer id (registered), ('new', index) (registered by this file) or None."""
+        if isinstance(identity, str):
+            row_error(row, self.spec, "id_number", identity)
+            return None
+        known = self.directory.find(identity)
+        if isinstance(known, str):
+            row_error(row, self.spec, "volunteer_no", known)
+            return None
+        if known is not None:
+            if not same_name(row.values["name"], known.name):
+                row_error(row, self.spec, "name", f"姓名与名册不一致（名册中为「{known.name}」）")
+                return None
+            return known.id
+        if identity.index in self.new_volunteers:
+            return ("new", identity.index)
+        if not (row.values.get("street") or row.values.get("community")) or identity.number is None:
+            row_error(
+                row,
+                self.spec,
+                "id_number",
+                "该证件号码未在志愿者名册中登记（可先导入名册，或在本行填写街道、社区以同时登记）",
+            )
+            return None
+        payload = self.registration.new_volunteer(row, self.spec, identity)
+        if payload is None:
+            return None
+        self.new_volunteers[identity.index] = payload
+        return ("new", identity.index)
+
+    def _timing(self, row):
+        v, day = row.values, row.values["service_date"]
+        start, end = _moment(day, v["start"]), _moment(day, v["end"])
+        minutes = v["hours"]
+        if minutes is None:
+            if start is None or end is None:
+                row_error(row, self.spec, "hours", "请填写服务时长，或同时填写开始时间和结束时间")
+                return None
+            minutes = int((end - start).total_seconds() // 60)
+        return minutes, start, end
+
+    def _passes_rules(self, row, proposed, activity, volunteer_key, stored, exclude_id=None):
+        others = [
+            hour_rules.ExistingRecord(
+                r.id,
+                r.activity_id,
+                r.service_date,
+                r.minutes,
+                r.start_at,
+                r.end_at,
+                r.status.value,
+                r.voided_at is not None,
+            )
+            for r in stored
+            if r.id != exclude_id
+        ] + self.accepted[volunteer_key]
+        violations = hour_rules.check_record(
+            proposed, activity.facts(proposed.service_date), others, self.rules, self.ctx.today
+        )
+        for violation in violations:
+            row_error(row, self.spec, _column_of(violation.code), violation.message_zh)
+        if violations:
+            return False
+        self.accepted[volunteer_key].append(
+            hour_rules.ExistingRecord(
+                -row.row_number,
+                activity.id,
+                proposed.service_date,
+                proposed.minutes,
+                proposed.start,
+                proposed.end,
+                "pending",
+            )
+        )
+        return True
+
+    def _plan_existing(self, row, same, fields, activity, volunteer_key, stored):
+        changes = {
+            k: value
+            for k, value in fields.items()
+            if value is not None
+            and getattr(same, k) != value
+            and not (k == "status" and value is RecordStatus.PENDING)
+        }
+        if not changes:
+            self.accepted[volunteer_key].append(
+                hour_rules.ExistingRecord(
+                    same.id,
+                    same.activity_id,
+                    same.service_date,
+                    same.minutes,
+                    same.start_at,
+                    same.end_at,
+                    same.status.value,
+                )
+            )
+            return Planned(row, UNCHANGED)
+        if same.status is RecordStatus.APPROVED:
+            row_error(
+                row,
+                self.spec,
+                "hours",
+                "该记录已审核通过，不能通过导入修改；如需更正请先作废原记录",
+            )
+            return Planned(row, ERROR)
+        proposed = hour_rules.ProposedRecord(
+            same.volunteer_id,
+            activity.id,
+            same.service_date,
+            fields["minutes"],
+            fields["start_at"],
+            fields["end_at"],
+            id=same.id,
+        )
+        if not self._passes_rules(
+            row, proposed, activity, volunteer_key, stored, exclude_id=same.id
+        ):
+            return Planned(row, ERROR)
+        return Planned(row, UPDATE, (same.id, changes))
+
+    def write(self, planned, batch):
+        fresh = [p for k, p in self.new_volunteers.items() if k not in self.directory.by_index]
+        self.registration.insert(fresh, batch, self.directory)
+        self.activities.create_pending(batch)
+        now, rows = utcnow(), []
+        for item in planned:
+            if item.action == CREATE:
+                volunteer_key, activity, day, fields = item.payload
+                vid = (
+                    volunteer_key
+                    if isinstance(volunteer_key, int)
+                    else self.directory.by_index[volunteer_key[1]].id
+                )
+                approved = fields["status"] is RecordStatus.APPROVED
+                rows.append(
+                    {
+                        "volunteer_id": vid,
+                        "activity_id": activity.db_id,
+                        "service_date": day,
+                        **fields,
+                        "provenance": Provenance.IMPORT,
+                        "recorded_by": self.ctx.user_id,
+                        "recorded_at": now,
+                        "reviewed_by": self.ctx.user_id if approved else None,
+                        "reviewed_at": now if approved else None,
+                        "batch_id": batch.id,
+                        "version": 1,
+                    }
+                )
+            elif item.action == UPDATE:
+                self._update(*item.payload, batch)
+        if rows:
+            self.dbsession.execute(sa.insert(ServiceRecord), rows)
+
+    def _update(self, record_id, changes, batch):
+        record = self.dbsession.get(ServiceRecord, record_id)
+        before = {k: getattr(record, k) for k in changes}
+        for key, value in changes.items():
+            setattr(record, key, value)
+        if changes.get("status") is RecordStatus.APPROVED:
+            record.reviewed_by, record.reviewed_at = self.ctx.user_id, utcnow()
+        self.ctx.audit.record(
+            "record.update",
+            "service_record",
+            record.id,
+            before=before,
+            after=changes,
+            note=f"导入批次 #{batch.id}",
+        )
+
+    def finish(self, batch):
+        self.activities.apply_widening()
+
+    def revoke(self, batch, reason):
+        """Void every record of the batch (never delete), stamped with the reason."""
+        result = self.dbsession.execute(
+            sa.update(ServiceRecord)
+            .where(ServiceRecord.batch_id == batch.id, ServiceRecord.voided_at.is_(None))
+            .values(
+                voided_at=utcnow(),
+                voided_by=self.ctx.user_id,
+                void_reason=reason,
+                version=ServiceRecord.version + 1,
+            )
+        )
+        return result.rowcount
+
+
+def _column_of(code: str) -> str:
+    if code in ("future_date", "too_old", "outside_activity"):
+        return "service_date"
+    if code in ("time_incomplete", "time_order", "time_date_mismatch", "overlap"):
+        return "start"
+    if code == "duplicate":
+        return "activity"
+    return "hours"
