@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,8 +17,13 @@ from volunteer.errors import ValidationFailed
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = dt.timedelta(minutes=15)
-# Verifying against a real hash for unknown users keeps response time from revealing who exists.
-_DUMMY_HASH = hash_password("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against for unknown users, so response time reveals nothing;
+    made on first use, not at import (console scripts never need it)."""
+    return hash_password("not-a-real-password")
 
 
 class LoginThrottled(Exception):
@@ -38,7 +44,7 @@ class AccountService:
         user = self.by_username(username.strip())
         now = utcnow()
         if user is None or not user.is_active:
-            verify_password(_DUMMY_HASH, password)
+            verify_password(_dummy_hash(), password)
             return None
         if user.locked_until is not None and user.locked_until > now:
             raise LoginThrottled(user.locked_until)

@@ -49,6 +49,8 @@ class ActivityIndex:
         self.by_org: dict[int, dict[str, ActivityRef]] = {}
         self.by_name: dict[str, list[ActivityRef]] = {}
         self.created: list[ActivityRef] = []
+        # (organisation text, activity text) as typed → resolved ref: most rows repeat a few.
+        self._typed: dict[tuple[str, str], ActivityRef] = {}
 
     def _org_activities(self, org_id: int) -> dict[str, ActivityRef]:
         if org_id not in self.by_org:
@@ -77,6 +79,15 @@ class ActivityIndex:
         return self.scope.covers_path(org.area.path)
 
     def resolve(self, row, spec) -> ActivityRef | None:
+        typed = (row.values["organisation"] or "", row.values["activity"])
+        ref = self._typed.get(typed)
+        if ref is None:
+            ref = self._resolve(row, spec)
+            if ref is not None:
+                self._typed[typed] = ref
+        return ref
+
+    def _resolve(self, row, spec) -> ActivityRef | None:
         name, org_name = row.values["activity"].strip(), row.values["organisation"]
         if not org_name:
             return self._by_name_only(row, spec, name)

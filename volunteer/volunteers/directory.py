@@ -127,4 +127,4 @@ class VolunteerDirectory:
 
 
 def same_name(a: str, b: str) -> bool:
-    return normalise_name(a) == normalise_name(b)
+    return a == b or normalise_name(a) == normalise_name(b)

@@ -223,13 +223,13 @@ class HoursImporter(Importer):
         return True
 
     def _plan_existing(self, row, same, fields, activity, volunteer_key, stored):
-        changes = {
-            k: value
-            for k, value in fields.items()
-            if value is not None
-            and getattr(same, k) != value
-            and not (k == "status" and value is RecordStatus.PENDING)
-        }
+        stored_values = same._mapping
+        changes = {}
+        for key, value in fields.items():
+            if value is None or (key == "status" and value is RecordStatus.PENDING):
+                continue  # blanks never overwrite; a plain re-import never un-approves
+            if stored_values[key] != value:
+                changes[key] = value
         if not changes:
             self.accepted[volunteer_key].append(
                 hour_rules.ExistingRecord(
