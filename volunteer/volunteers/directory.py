@@ -100,7 +100,7 @@ class VolunteerDirectory:
                     Volunteer.volunteer_no.in_(numbers[start : start + IN_CHUNK])
                 )
             )
-            ids.update(rows.tuples())
+            ids.update((no, vid) for no, vid in rows)
         for p in payloads:
             no = p["volunteer_no"]
             self.remember(
