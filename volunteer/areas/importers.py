@@ -17,19 +17,8 @@ from volunteer.spreadsheets.importing import (
     Planned,
     register,
 )
-from volunteer.spreadsheets.reader import RowError
 
 KIND_BY_LABEL = {label: kind for kind, label in ORGANISATION_KIND_LABELS.items()}
-
-
-def row_error(row, spec, key: str, message: str) -> None:
-    """Attach a Chinese error to `row` under the column `key`, showing the original value."""
-    value = row.raw.get(key)
-    row.errors.append(
-        RowError(
-            row.row_number, spec.column(key).header, "" if value is None else str(value), message
-        )
-    )
 
 
 @register
@@ -51,7 +40,7 @@ class AreaImporter(Importer):
             v = row.values
             district_name = v["district"] or (d.name if (d := self.index.only_district()) else None)
             if not district_name:
-                row_error(row, self.spec, "district", "系统中有多个区或尚无区，请填写区")
+                self.error(row, "district", "系统中有多个区或尚无区，请填写区")
                 out.append(Planned(row, ERROR))
                 continue
             district = self.index.child(None, district_name)
@@ -59,11 +48,11 @@ class AreaImporter(Importer):
             community = self.index.child(street.id, v["community"]) if street else None
             scope_path = street.path if street else (district.path if district else None)
             if scope_path is not None and not self.ctx.scope.covers_path(scope_path):
-                row_error(row, self.spec, "street", "不在您的管辖范围内")
+                self.error(row, "street", "不在您的管辖范围内")
                 out.append(Planned(row, ERROR))
                 continue
             if not self.ctx.scope.is_global and street is None:
-                row_error(row, self.spec, "street", "街道工作人员不能新建街道")
+                self.error(row, "street", "街道工作人员不能新建街道")
                 out.append(Planned(row, ERROR))
                 continue
             action = UNCHANGED if community is not None else CREATE
@@ -113,13 +102,13 @@ class OrganisationImporter(Importer):
             if area is None and existing is not None and not (v["street"] or v["community"]):
                 area = existing.area
             elif area is None:
-                row_error(row, self.spec, "community" if v["community"] else "street", reason)
+                self.error(row, "community" if v["community"] else "street", reason)
                 out.append(Planned(row, ERROR))
                 continue
             if not self.ctx.scope.covers_path(area.path) or (
                 existing is not None and not self.ctx.scope.covers_path(existing.area.path)
             ):
-                row_error(row, self.spec, "street", "不在您的管辖范围内")
+                self.error(row, "street", "不在您的管辖范围内")
                 out.append(Planned(row, ERROR))
                 continue
             fields = {

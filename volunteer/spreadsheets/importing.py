@@ -96,6 +96,16 @@ class Importer:
     def __init__(self, ctx: ImportContext):
         self.ctx = ctx
         self.dbsession = ctx.dbsession
+        # Column key → the header as written in the user's file (errors quote the user's words).
+        self.headers: dict[str, str] = {}
+
+    def error(self, row: ParsedRow, key: str, message: str) -> None:
+        """Attach a Chinese error to `row` under column `key`, showing the original value."""
+        value = row.raw.get(key)
+        header = self.headers.get(key) or self.spec.column(key).header
+        row.errors.append(
+            RowError(row.row_number, header, "" if value is None else str(value), message)
+        )
 
     def plan(self, rows: list[ParsedRow]) -> list[Planned]:
         """Validate a chunk (rows already carry reader errors) and decide each row's action.
@@ -130,6 +140,12 @@ def importer_for(kind: str, ctx: ImportContext) -> Importer:
     if not (ctx.scope.may(Permission.IMPORTS_RUN) and ctx.scope.may(kind_class.permission)):
         raise NotAllowed(f"您的账号没有导入「{kind_class.spec.title}」的权限")
     return kind_class(ctx)
+
+
+def registered_kinds() -> dict[str, type[Importer]]:
+    """Every registered kind by name (pages, templates and docs iterate this)."""
+    _load_kinds()
+    return dict(KINDS)
 
 
 def _load_kinds() -> None:
@@ -185,6 +201,7 @@ def run_import(
     reader = open_sheet(path, importer.spec, max_rows=max_rows)
     summary.unknown_columns = list(reader.unknown_columns)
     summary.headers = list(reader.headers)
+    importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
     batch = None
     for chunk in _chunks(reader.rows(), CHUNK_ROWS):
         planned = importer.plan(chunk)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from volunteer.areas.importers import row_error
 from volunteer.areas.lookup import OrganisationIndex
 from volunteer.authz import Role, Scope
 from volunteer.volunteers.hour_rules import ActivityFacts
@@ -78,25 +77,25 @@ class ActivityIndex:
             return org.id == self.scope.organisation_id
         return self.scope.covers_path(org.area.path)
 
-    def resolve(self, row, spec) -> ActivityRef | None:
+    def resolve(self, row, error) -> ActivityRef | None:
         typed = (row.values["organisation"] or "", row.values["activity"])
         ref = self._typed.get(typed)
         if ref is None:
-            ref = self._resolve(row, spec)
+            ref = self._resolve(row, error)
             if ref is not None:
                 self._typed[typed] = ref
         return ref
 
-    def _resolve(self, row, spec) -> ActivityRef | None:
+    def _resolve(self, row, error) -> ActivityRef | None:
         name, org_name = row.values["activity"].strip(), row.values["organisation"]
         if not org_name:
-            return self._by_name_only(row, spec, name)
+            return self._by_name_only(row, error, name)
         org = self.orgs.get(org_name)
         if org is None:
-            row_error(row, spec, "organisation", f"组织「{org_name}」不存在，请先导入组织")
+            error(row, "organisation", f"组织「{org_name}」不存在，请先导入组织")
             return None
         if not self._org_allowed(org):
-            row_error(row, spec, "organisation", f"组织「{org.name}」不在您的管辖范围内")
+            error(row, "organisation", f"组织「{org.name}」不在您的管辖范围内")
             return None
         activities = self._org_activities(org.id)
         ref = activities.get(_key(name))
@@ -109,7 +108,7 @@ class ActivityIndex:
             self.created.append(ref)
         return ref
 
-    def _by_name_only(self, row, spec, name) -> ActivityRef | None:
+    def _by_name_only(self, row, error, name) -> ActivityRef | None:
         if _key(name) not in self.by_name:
             rows = self.dbsession.scalars(sa.select(Activity).where(Activity.name == name))
             self.by_name[_key(name)] = [
@@ -119,7 +118,7 @@ class ActivityIndex:
         if len(found) == 1:
             return found[0]
         reason = "有多个同名活动" if found else "系统中没有该活动"
-        row_error(row, spec, "organisation", f"{reason}，请填写所属组织")
+        error(row, "organisation", f"{reason}，请填写所属组织")
         return None
 
     def widen(self, ref: ActivityRef, day: dt.date) -> None:

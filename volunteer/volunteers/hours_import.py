@@ -10,7 +10,6 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 
-from volunteer.areas.importers import row_error
 from volunteer.authz import Permission
 from volunteer.db import SHANGHAI, utcnow
 from volunteer.spreadsheets.importing import (
@@ -99,7 +98,7 @@ class HoursImporter(Importer):
         volunteer_key = self._volunteer(row, identity)
         if volunteer_key is None:
             return Planned(row, ERROR)
-        activity = self.activities.resolve(row, self.spec)
+        activity = self.activities.resolve(row, self.error)
         if activity is None:
             return Planned(row, ERROR)
         timing = self._timing(row)
@@ -108,7 +107,7 @@ class HoursImporter(Importer):
         minutes, start, end = timing
         status = RecordStatus.APPROVED if row.values["status"] == "已通过" else RecordStatus.PENDING
         if status is RecordStatus.APPROVED and not self.may_approve:
-            row_error(row, self.spec, "status", "您没有审核权限，不能导入“已通过”的记录")
+            self.error(row, "status", "您没有审核权限，不能导入“已通过”的记录")
             return Planned(row, ERROR)
         day = row.values["service_date"]
         existing = [] if isinstance(volunteer_key, tuple) else stored.get(volunteer_key, [])
@@ -149,23 +148,22 @@ class HoursImporter(Importer):
     def _volunteer(self, row, identity):
         """The volunteer id (registered), ('new', index) (registered by this file) or None."""
         if isinstance(identity, str):
-            row_error(row, self.spec, "id_number", identity)
+            self.error(row, "id_number", identity)
             return None
         known = self.directory.find(identity)
         if isinstance(known, str):
-            row_error(row, self.spec, "volunteer_no", known)
+            self.error(row, "volunteer_no", known)
             return None
         if known is not None:
             if not same_name(row.values["name"], known.name):
-                row_error(row, self.spec, "name", f"姓名与名册不一致（名册中为「{known.name}」）")
+                self.error(row, "name", f"姓名与名册不一致（名册中为「{known.name}」）")
                 return None
             return known.id
         if identity.index in self.new_volunteers:
             return ("new", identity.index)
         if not (row.values.get("street") or row.values.get("community")) or identity.number is None:
-            row_error(
+            self.error(
                 row,
-                self.spec,
                 "id_number",
                 "该证件号码未在志愿者名册中登记（可先导入名册，或在本行填写街道、社区以同时登记）",
             )
@@ -182,7 +180,7 @@ class HoursImporter(Importer):
         minutes = v["hours"]
         if minutes is None:
             if start is None or end is None:
-                row_error(row, self.spec, "hours", "请填写服务时长，或同时填写开始时间和结束时间")
+                self.error(row, "hours", "请填写服务时长，或同时填写开始时间和结束时间")
                 return None
             minutes = int((end - start).total_seconds() // 60)
         return minutes, start, end
@@ -206,7 +204,7 @@ class HoursImporter(Importer):
             proposed, activity.facts(proposed.service_date), others, self.rules, self.ctx.today
         )
         for violation in violations:
-            row_error(row, self.spec, _column_of(violation.code), violation.message_zh)
+            self.error(row, _column_of(violation.code), violation.message_zh)
         if violations:
             return False
         self.accepted[volunteer_key].append(
@@ -244,9 +242,8 @@ class HoursImporter(Importer):
             )
             return Planned(row, UNCHANGED)
         if same.status is RecordStatus.APPROVED:
-            row_error(
+            self.error(
                 row,
-                self.spec,
                 "hours",
                 "该记录已审核通过，不能通过导入修改；如需更正请先作废原记录",
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from volunteer.areas.importers import row_error
 from volunteer.areas.lookup import AreaIndex, OrganisationIndex
 from volunteer.authz import Permission, Role
 from volunteer.counters import reserve
@@ -55,24 +54,24 @@ class RegistrationRules:
         if v.get("street") or v.get("community"):
             area, reason = self.areas.resolve(v.get("street"), v.get("community"))
             if area is None:
-                row_error(row, spec, "community" if v.get("community") else "street", reason)
+                self.importer.error(row, "community" if v.get("community") else "street", reason)
                 return None
             if not self.ctx.scope.covers_path(area.path):
-                row_error(row, spec, "street", f"「{area.name}」不在您的管辖范围内")
+                self.importer.error(row, "street", f"「{area.name}」不在您的管辖范围内")
                 return None
             fields["area_id"] = area.id
         elif need_area:
-            row_error(row, spec, "community", "新登记的志愿者须填写街道和社区")
+            self.importer.error(row, "community", "新登记的志愿者须填写街道和社区")
             return None
         if v.get("organisation"):
             org = self.orgs.get(v["organisation"])
             if org is None:
-                row_error(
-                    row, spec, "organisation", f"组织「{v['organisation']}」不存在，请先导入组织"
+                self.importer.error(
+                    row, "organisation", f"组织「{v['organisation']}」不存在，请先导入组织"
                 )
                 return None
             if self.ctx.scope.role is Role.ORG_STAFF and org.id != self.ctx.scope.organisation_id:
-                row_error(row, spec, "organisation", "只能登记到本组织")
+                self.importer.error(row, "organisation", "只能登记到本组织")
                 return None
             fields["organisation_id"] = org.id
         for key in ("phone", "skills", "guardian_name", "guardian_consent_on", "remark"):
@@ -85,7 +84,7 @@ class RegistrationRules:
         try:
             id_type = idcard.parse_id_type(v.get("id_type"))
         except ValueError as exc:
-            row_error(row, spec, "id_type", str(exc))
+            self.importer.error(row, "id_type", str(exc))
             return None
         fields = self.fields(row, spec, need_area=True)
         if fields is None:
@@ -100,7 +99,7 @@ class RegistrationRules:
                 self.ctx.today,
             )
         except ValidationFailed as exc:
-            row_error(row, spec, "id_number", exc.message)
+            self.importer.error(row, "id_number", exc.message)
             return None
         vault = self.ctx.vault
         return {
@@ -154,15 +153,15 @@ class VolunteerImporter(Importer):
         if row.errors:
             return Planned(row, ERROR)
         if isinstance(identity, str):
-            row_error(row, self.spec, "id_number", identity)
+            self.error(row, "id_number", identity)
             return Planned(row, ERROR)
         known = self.directory.find(identity)
         if isinstance(known, str):
-            row_error(row, self.spec, "volunteer_no", known)
+            self.error(row, "volunteer_no", known)
             return Planned(row, ERROR)
         if known is None:
             if identity.number is None:
-                row_error(row, self.spec, "id_number", "新登记的志愿者须填写完整证件号码")
+                self.error(row, "id_number", "新登记的志愿者须填写完整证件号码")
                 return Planned(row, ERROR)
             payload = self.rules.new_volunteer(row, self.spec, identity)
             return Planned(row, CREATE, payload) if payload else Planned(row, ERROR)
@@ -170,7 +169,7 @@ class VolunteerImporter(Importer):
 
     def _plan_update(self, row, known: Known):
         if not same_name(row.values["name"], known.name):
-            row_error(row, self.spec, "name", f"姓名与名册不一致（名册中为「{known.name}」）")
+            self.error(row, "name", f"姓名与名册不一致（名册中为「{known.name}」）")
             return Planned(row, ERROR)
         fields = self.rules.fields(row, self.spec, need_area=False)
         if fields is None:
@@ -180,7 +179,7 @@ class VolunteerImporter(Importer):
             not self.ctx.scope.covers_path(volunteer.area.path)
             and self.ctx.scope.role is not Role.ORG_STAFF
         ):
-            row_error(row, self.spec, "id_number", "该志愿者属于其他辖区，不能修改")
+            self.error(row, "id_number", "该志愿者属于其他辖区，不能修改")
             return Planned(row, ERROR)
         changes = {k: v for k, v in fields.items() if k in UPDATABLE and getattr(volunteer, k) != v}
         if volunteer.revoked_at is not None:
