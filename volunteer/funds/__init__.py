@@ -1,0 +1,1 @@
+"""Community charity funds: funds, projects, donations, ledger, matching, disbursements."""
