@@ -68,7 +68,7 @@ class AreaIndex:
         )
         streets = [s for s in streets if s is not None]
         if street and not streets:
-            return None, f"街道「{street}」不存在"
+            return None, f"街道「{street}」不存在（请先导入区域，或核对名称）"
         if not community:
             return streets[0], None
         matches = [c for s in streets if (c := self.child(s.id, community)) is not None]
@@ -76,7 +76,7 @@ class AreaIndex:
             return matches[0], None
         if not matches:
             where = f"「{street}」下" if street else ""
-            return None, f"{where}没有社区「{community}」"
+            return None, f"{where}没有社区「{community}」（请先导入区域，或核对名称）"
         return None, f"社区「{community}」不唯一，请同时填写街道"
 
     def add(self, area: Area) -> None:
