@@ -1,0 +1,274 @@
+"""The streaming reader: one uploaded sheet in, typed rows and per-cell errors out.
+
+Owns `open_sheet`, `SheetReader`, `ParsedRow`, `RowError` and `SkippedRow`. It finds the
+header, maps columns, coerces every cell with a per-column function chosen once, skips
+blank, totals and template-example rows, flags required cells and in-file duplicates, and
+stops after a run of empty rows. Row numbers are the ones Excel shows.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import chain, islice
+from operator import itemgetter
+
+import python_calamine
+from defusedxml import ElementTree
+
+from volunteer.spreadsheets.coerce import coerce_text, make_coercer, unneutralise
+from volunteer.spreadsheets.columns import SheetSpec, normalise_header
+from volunteer.spreadsheets.errors import CellError, FileRefused
+from volunteer.spreadsheets.header import find_header
+
+HEADER_SCAN_ROWS = 30
+EMPTY_RUN = 50
+EXAMPLE_SCAN_ROWS = 5
+# 合计 / 小计 / 总计 alone, with a unit in brackets or a colon and a figure ("合计：15人").
+TOTAL_ROW = re.compile(r"(?:本页|全部|总)?(?:合计|小计|总计)(?:\(.*\)|:.*)?")
+EXAMPLE_MARKS = ("示例", "例:", "例：", "填写示例", "样例", "举例")
+_MARK_FIRST_CHARS = frozenset("合小总本全") | frozenset(m[0] for m in EXAMPLE_MARKS)
+
+
+@dataclass(slots=True)
+class RowError:
+    row: int
+    column: str  # the header as written in the file
+    value: str
+    message: str
+
+
+@dataclass
+class SkippedRow:
+    row: int
+    reason: str  # "合计行" or "示例行"
+
+
+@dataclass(slots=True)
+class ParsedRow:
+    row_number: int
+    values: dict[str, object]
+    raw: dict[str, object]
+    errors: list[RowError] = field(default_factory=list)
+    cells: Sequence[object] = ()  # the whole row as read, for the error report
+
+
+def _show(cell: object) -> str:
+    return coerce_text(cell) or ""
+
+
+def _is_1904(path: str | os.PathLike[str]) -> bool:
+    """xlsx only: the workbook's date1904 flag, read from xl/workbook.xml."""
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open("xl/workbook.xml") as f:
+            root = ElementTree.fromstring(f.read(4 * 1024 * 1024))
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        return False
+    for element in root.iter():
+        if element.tag.endswith("workbookPr"):
+            return element.get("date1904", "").lower() in ("1", "true")
+    return False
+
+
+def open_sheet(
+    path: str | os.PathLike[str],
+    spec: SheetSpec,
+    *,
+    max_rows: int = 200_000,
+    sheet: str | None = None,
+) -> SheetReader:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
+        if sheet is None:
+            names = [
+                m.name
+                for m in workbook.sheets_metadata
+                if m.visible == python_calamine.SheetVisibleEnum.Visible
+                and m.typ == python_calamine.SheetTypeEnum.WorkSheet
+            ]
+            if not names:
+                raise FileRefused("文件中没有可见的工作表")
+            sheet = names[0]
+        data = workbook.get_sheet_by_name(sheet)
+    except python_calamine.WorksheetNotFound:
+        raise FileRefused(f"文件中没有名为“{sheet}”的工作表") from None
+    except python_calamine.PasswordError:
+        raise FileRefused("文件已加密（设置了密码），请取消密码后重新上传") from None
+    except (python_calamine.CalamineError, OSError, ValueError):
+        raise FileRefused(
+            "文件已损坏或格式不正确，无法读取：请用 Excel 或 WPS 另存为 .xlsx 后上传"
+        ) from None
+    return SheetReader(data, spec, max_rows=max_rows, epoch1904=_is_1904(path))
+
+
+class SheetReader:
+    """Rows of one sheet under one spec; `rows()` may be iterated once."""
+
+    def __init__(
+        self,
+        sheet: python_calamine.CalamineSheet,
+        spec: SheetSpec,
+        *,
+        max_rows: int = 200_000,
+        epoch1904: bool = False,
+    ) -> None:
+        self.spec = spec
+        self.max_rows = max_rows
+        self.epoch1904 = epoch1904
+        self.skipped: list[SkippedRow] = []
+        self._end_row = sheet.end[0] + 1 if sheet.end else 0
+        self._rows = sheet.iter_rows()
+        # python-calamine yields rows from the sheet's first row and columns from the first
+        # used column, so the list index + 1 is the Excel row number.
+        self._head = list(islice(self._rows, HEADER_SCAN_ROWS))
+        start_column = sheet.start[1] if sheet.start else 0
+        match = find_header(self._head, spec, first_column=start_column)
+        self.header_row = match.index + 1
+        self.headers = match.headers
+        self.mapping = match.mapping
+        self.unknown_columns = match.unknown_columns
+
+    def rows(self) -> Iterator[ParsedRow]:
+        spec, mapping = self.spec, self.mapping
+        indexes = sorted(mapping)
+        keys = [mapping[i] for i in indexes]
+        pick = _getter(indexes)
+        plan = []
+        for index in indexes:
+            column = spec.column(mapping[index])
+            coerce = make_coercer(column, epoch1904=self.epoch1904)
+            # Plain text cells are by far the most common: strip them inline, no call.
+            plain = coerce is coerce_text
+            plan.append((column.key, coerce, self.headers[index], column.required, plain))
+        width = indexes[-1] + 1
+        key_of = _getter(list(spec.key)) if spec.key else None
+        key_set = frozenset(spec.key)
+        key_header = next((self.headers[i] for i in indexes if spec.key[:1] == (mapping[i],)), "")
+        examples = {c.key: normalise_header(c.example) for c in spec.columns if c.example}
+        seen: dict[tuple[object, ...], int] = {}
+        # Every column of the spec has a value (None when the file lacks the column).
+        absent = dict.fromkeys(c.key for c in spec.columns)
+        row_number = self.header_row
+        empty_run = data_rows = 0
+        for row in chain(self._head[self.header_row :], self._rows):
+            row_number += 1
+            if len(row) < width:
+                row = [*row, *([""] * (width - len(row)))]
+            cells = pick(row)
+            values: dict[str, object] = absent.copy()
+            errors: list[RowError] = []
+            missing: list[str] = []
+            blank, key_failed = True, False
+            for cell, (key, coerce, header, required, plain) in zip(cells, plan, strict=True):
+                if plain and cell.__class__ is str and cell.isprintable():
+                    value = cell.strip() or None
+                    if value is not None and value[0] == "'":
+                        value = unneutralise(value)
+                elif not cell and cell == "":
+                    value = None
+                else:
+                    try:
+                        value = coerce(cell)
+                    except CellError as error:
+                        errors.append(RowError(row_number, header, _show(cell), error.message))
+                        values[key] = None
+                        blank = False
+                        key_failed = key_failed or key in key_set
+                        continue
+                values[key] = value
+                if value is not None:
+                    blank = False
+                elif required:
+                    missing.append(header)
+            if blank:
+                empty_run += 1
+                if empty_run >= EMPTY_RUN:
+                    self._refuse_content_beyond(row_number, indexes)
+                    return
+                continue
+            empty_run = 0
+            raw = dict(zip(keys, cells, strict=True))
+            for first in row:
+                if first != "":
+                    break
+            maybe_marked = first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS
+            if (maybe_marked or data_rows < EXAMPLE_SCAN_ROWS) and self._skippable(
+                first, row_number, raw, examples, data_rows
+            ):
+                continue
+            data_rows += 1
+            if data_rows > self.max_rows:
+                raise FileRefused(
+                    f"数据超过 {self.max_rows} 行，请拆分成多个文件上传，或使用命令行导入"
+                )
+            for header in missing:
+                errors.append(RowError(row_number, header, "", "必填"))
+            # A key cell that could not be read says nothing about duplicates.
+            if key_of is not None and not key_failed:
+                identity = key_of(values)
+                # A key may hold alternatives (ID number or volunteer number): compare when
+                # any part is filled; an all-blank key is left to the required checks.
+                if identity.count(None) < len(identity):
+                    first_seen = seen.setdefault(identity, row_number)
+                    if first_seen != row_number:
+                        shown = "，".join(s for k in spec.key if (s := _show(raw.get(k))))
+                        message = f"与第 {first_seen} 行重复"
+                        errors.append(RowError(row_number, key_header, shown, message))
+            yield ParsedRow(row_number, values, raw, errors, row)
+
+    def _skippable(
+        self,
+        first: object,
+        row_number: int,
+        raw: dict[str, object],
+        examples: dict[str, str],
+        data_rows: int,
+    ) -> bool:
+        if first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS:
+            text = normalise_header(first)
+            if TOTAL_ROW.fullmatch(text):
+                self.skipped.append(SkippedRow(row_number, "合计行"))
+                return True
+            if text.startswith(EXAMPLE_MARKS):
+                self.skipped.append(SkippedRow(row_number, "示例行"))
+                return True
+        # The instructions' example copied into the data: every example value matches (at
+        # least three, so a real row sharing a common value such as 居民身份证 is kept).
+        if data_rows < EXAMPLE_SCAN_ROWS:
+            present = [k for k in examples if k in raw]
+            if len(present) >= 3 and all(
+                normalise_header(_show(raw[k])) == examples[k] for k in present
+            ):
+                self.skipped.append(SkippedRow(row_number, "示例行"))
+                return True
+        return False
+
+    def _refuse_content_beyond(self, row_number: int, columns: list[int]) -> None:
+        """After a run of empty rows, make sure nothing below would be silently dropped.
+
+        Only the rest of the range calamine already holds is walked, at C speed per row,
+        and only when calamine says cells lie below (a lone stray cell, a forged range).
+        """
+        if self._end_row <= row_number:
+            return
+        get = _getter(columns)
+        for offset, row in enumerate(self._rows, start=1):
+            cells = get(row)
+            if any(cells) and any(
+                c != "" and not (c.__class__ is str and not c.strip()) for c in cells
+            ):
+                raise FileRefused(
+                    f"第 {row_number - EMPTY_RUN + 1}–{row_number} 行是连续空行，"
+                    f"但第 {row_number + offset} 行还有内容：请删除中间的空行后重新上传"
+                )
+
+
+def _getter(indexes: list) -> Callable[[Sequence[object]], tuple[object, ...]]:
+    """itemgetter that always returns a tuple, even for one index."""
+    if len(indexes) == 1:
+        only = indexes[0]
+        return lambda items: (items[only],)
+    return itemgetter(*indexes)

@@ -1,0 +1,296 @@
+"""Checks an uploaded file passes before any spreadsheet parser sees it.
+
+Owns `check_upload`: size cap; format by magic bytes (not by the name: a PDF, CSV or web
+page renamed `.xlsx` is named for what it is); for zip containers the central directory only
+(member count, total uncompressed size, compression ratio, unsafe paths, encryption);
+macro-bearing content; and, for xlsx, the rectangle of cells python-calamine would allocate.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import zipfile
+from pathlib import Path
+
+from defusedxml import ElementTree
+
+from volunteer.spreadsheets.errors import FileRefused
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_MB = 1024 * 1024
+_CHUNK = 4 * _MB
+_SAVE_AS = "请用 Excel 或 WPS 打开后“另存为” .xlsx 格式再上传"
+
+# Calamine allocates the whole rectangle spanned by cells holding a value: one cell at
+# XFD1048576 asks for 17 billion cells and aborts the process. A cheap screen looks for cell
+# references past column Z or row 999,999 and for tags not in the usual `<c r="A1"` form;
+# only a sheet caught by it is measured, by reference (usual form) or tag by tag.
+_SCREEN = (
+    re.compile(rb"""<c(?: r="(?:[A-Za-z]{2}|[A-Za-z]\d{7})|(?! r=")[\s>/])"""),
+    re.compile(rb"""<row(?! r=")[\s>/]"""),
+    re.compile(rb":(?:c|row)[\s>/]"),
+)
+_ODD = (re.compile(rb"""<c(?! r=")[\s>/]"""), *_SCREEN[1:])
+_CELL_REF = re.compile(rb'<c r="([A-Za-z]+)(\d+)"')
+_TAG = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
+_REF = re.compile(rb"""\br\s*=\s*["']\s*([A-Za-z]*)(\d*)""")
+_MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif", ".tiff")
+
+_OLE_MACROS = ("_VBA_PROJECT".encode("utf-16-le"), "Macros\0".encode("utf-16-le"))
+_OLE_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+_OLE_WORD = "WordDocument".encode("utf-16-le")
+_OLE_WORKBOOK = ("Workbook".encode("utf-16-le"), "Book\0".encode("utf-16-le"))
+
+
+def check_upload(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int,
+    allowed: tuple[str, ...] = ("xlsx", "xls", "ods"),
+    max_members: int = 10_000,
+    max_uncompressed: int = 200 * _MB,
+    max_ratio: int = 200,
+    max_cells: int = 30_000_000,
+) -> str:
+    """Return the detected format ("xlsx", "xls" or "ods") or raise `FileRefused`."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRefused("文件是空的，请重新选择文件")
+    if size > max_bytes:
+        raise FileRefused(f"文件过大（{size / _MB:.1f} MB），上限为 {max_bytes / _MB:.0f} MB")
+    with path.open("rb") as f:
+        head = f.read(2048)
+    if head.startswith(ZIP_MAGIC):
+        kind = _check_zip(path, max_members, max_uncompressed, max_ratio, max_cells)
+    elif head.startswith(OLE2_MAGIC):
+        kind = _check_ole2(path)
+    else:
+        raise FileRefused(_describe_other(head))
+    if kind not in allowed:
+        wanted = "、".join(f".{a}" for a in allowed)
+        raise FileRefused(f"不支持 .{kind} 文件，请上传 {wanted} 格式")
+    return kind
+
+
+def _describe_other(head: bytes) -> str:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%PDF"):
+        what = "这是 PDF 文件"
+    elif text.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")):
+        what = "这是网页（HTML）文件（很多系统导出的“Excel”其实是网页）"
+    elif text.startswith(b"<?xml"):
+        what = "这是 XML 文件（可能是 Excel 2003 XML 表格）"
+    elif head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
+        what = "这是压缩包"
+    elif head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
+        what = "这是图片"
+    elif _looks_like_text(head):
+        what = "这是 CSV 或文本文件"
+    else:
+        what = "无法识别的文件格式"
+    return f"{what}，不是 Excel 表格：{_SAVE_AS}"
+
+
+def _looks_like_text(head: bytes) -> bool:
+    for encoding in ("utf-8", "gb18030", "utf-16"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "\0" not in text
+    return False
+
+
+def _check_zip(path: Path, max_members: int, max_total: int, max_ratio: int, max_cells: int) -> str:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused(f"文件已损坏或不完整，无法打开：{_SAVE_AS}") from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > max_members:
+            raise FileRefused(f"文件内部结构异常（包含 {len(members)} 个部件），已拒绝")
+        total = 0
+        for member in members:
+            _check_member(member, max_ratio)
+            total += member.file_size
+        if total > max_total:
+            raise FileRefused(
+                f"文件解压后过大（{total / _MB:.0f} MB，上限 {max_total / _MB:.0f} MB），"
+                "请拆分后上传"
+            )
+        names = {m.filename for m in members}
+        kind = _identify_zip(archive, names)
+        _refuse_macros(archive, names)
+        if kind == "xlsx":
+            for member in _worksheets(archive, members):
+                _check_extent(archive, member, max_cells)
+        return kind
+
+
+def _worksheets(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The parts calamine reads as sheets, as the workbook's relationships name them.
+
+    Without readable relationships every part but media is screened, which is slower but
+    just as safe.
+    """
+    by_name = {m.filename: m for m in members}
+    try:
+        with archive.open("xl/_rels/workbook.xml.rels") as f:
+            root = ElementTree.fromstring(f.read(_MB))
+        targets = [
+            r.get("Target", "")
+            for r in root
+            if r.get("Type", "").endswith(("/worksheet", "/chartsheet", "/dialogsheet"))
+        ]
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
+        targets = None
+    if targets is not None:
+        names = [t[1:] if t.startswith("/") else posixpath.normpath("xl/" + t) for t in targets]
+        if all(n in by_name for n in names):
+            return [by_name[n] for n in names]
+    return [m for m in members if not m.is_dir() and not m.filename.lower().endswith(_MEDIA)]
+
+
+def _check_member(member: zipfile.ZipInfo, max_ratio: int) -> None:
+    name = member.filename.replace("\\", "/")
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in name.split("/"):
+        raise FileRefused("文件内部结构异常（含有非法路径），已拒绝")
+    if member.flag_bits & 0x1:
+        raise FileRefused("文件已加密（设置了密码），请取消密码后重新上传")
+    # Tiny parts (styles, empty sheets) compress far beyond any sane ratio; only size matters.
+    if member.file_size > _MB and member.file_size > max_ratio * max(member.compress_size, 1):
+        raise FileRefused("文件压缩比异常（疑似“压缩炸弹”），已拒绝")
+
+
+def _identify_zip(archive: zipfile.ZipFile, names: set[str]) -> str:
+    if "mimetype" in names:
+        with archive.open("mimetype") as f:
+            mimetype = f.read(200).strip()
+        if mimetype == ODS_MIMETYPE:
+            return "ods"
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            raise FileRefused(f"这是 OpenDocument 文本或演示文稿，不是表格：{_SAVE_AS}")
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        raise FileRefused(f"不支持 Excel 二进制工作簿（.xlsb）：{_SAVE_AS}")
+    if "word/document.xml" in names:
+        raise FileRefused(f"这是 Word 文档，不是 Excel 表格：{_SAVE_AS}")
+    if "ppt/presentation.xml" in names:
+        raise FileRefused(f"这是 PowerPoint 演示文稿，不是 Excel 表格：{_SAVE_AS}")
+    raise FileRefused(f"这是 ZIP 压缩包，不是 Excel 表格：请解压后上传其中的表格，或{_SAVE_AS}")
+
+
+def _refuse_macros(archive: zipfile.ZipFile, names: set[str]) -> None:
+    message = "文件包含宏（VBA），为安全起见不予接受：请“另存为”不含宏的 .xlsx 格式后上传"
+    lowered = {n.lower() for n in names}
+    if any(n.endswith("vbaproject.bin") or n.startswith("xl/macrosheets/") for n in lowered):
+        raise FileRefused(message)
+    if any(n.startswith("basic/") for n in lowered):  # ODF keeps Basic macros there
+        raise FileRefused(message)
+    if "[Content_Types].xml" in names:
+        with archive.open("[Content_Types].xml") as f:
+            content_types = f.read(_MB)
+        if b"macroenabled" in content_types.lower():
+            raise FileRefused(message)
+
+
+def _chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
+    """Decompressed text of a member in pieces that never split a tag."""
+    carry = b""
+    with archive.open(member) as f:
+        while chunk := f.read(_CHUNK):
+            data = carry + chunk
+            cut = data.rfind(b">") + 1
+            if cut == 0 and len(data) < _CHUNK * 4:
+                carry = data
+                continue
+            carry = data[cut:] if cut else b""
+            yield data[:cut] if cut else data
+    if carry:
+        yield carry
+
+
+def _matches(archive: zipfile.ZipFile, member: zipfile.ZipInfo, patterns) -> bool:
+    return any(p.search(chunk) for chunk in _chunks(archive, member) for p in patterns)
+
+
+def _check_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_cells: int) -> None:
+    if not _matches(archive, member, _SCREEN):
+        return
+    if _matches(archive, member, _ODD):
+        rows, cols = _extent_by_tags(archive, member)
+    else:
+        rows, cols = _extent_by_refs(archive, member)
+    if rows * cols > max_cells:
+        raise FileRefused(
+            "表格范围过大（有内容的单元格分布到了很远的行或列），"
+            "请删除多余的行列后另存为新文件再上传"
+        )
+
+
+def _extent_by_refs(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
+    letters: set[bytes] = set()
+    rows = 0
+    for chunk in _chunks(archive, member):
+        refs = _CELL_REF.findall(chunk)
+        letters.update(ref[0] for ref in refs)
+        rows = max(rows, max((int(ref[1]) for ref in refs), default=0))
+    return rows, max(map(_column_number, letters), default=0)
+
+
+def _extent_by_tags(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
+    """Follow calamine: a reference wins, otherwise rows and cells count on from the last."""
+    rows = cols = row = col = 0
+    for chunk in _chunks(archive, member):
+        for tag, attrs in _TAG.findall(chunk):
+            ref = _REF.search(attrs)
+            letters, digits = (ref[1], ref[2]) if ref else (b"", b"")
+            if tag == b"row":
+                row = int(digits) if digits else row + 1
+                col = 0
+                continue
+            col = _column_number(letters) if letters else col + 1
+            if digits:
+                row = int(digits)
+            # A self-closing cell carries no value, and calamine leaves it out of the range.
+            if not attrs.endswith(b"/"):
+                rows, cols = max(rows, row), max(cols, col)
+    return rows, cols
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters.upper():
+        number = number * 26 + char - 64
+    return number
+
+
+def _check_ole2(path: Path) -> str:
+    """Old binary formats: a byte search of the file stands in for reading the directory."""
+    found: set[bytes] = set()
+    wanted = (*_OLE_MACROS, _OLE_ENCRYPTED, _OLE_WORD, *_OLE_WORKBOOK)
+    overlap = max(len(w) for w in wanted)
+    tail = b""
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            data = tail + chunk
+            found.update(w for w in wanted if w in data)
+            tail = data[-overlap:]
+    if found & set(_OLE_MACROS):
+        raise FileRefused(
+            "文件包含宏（VBA），为安全起见不予接受：请“另存为”不含宏的 .xlsx 格式后上传"
+        )
+    if _OLE_ENCRYPTED in found:
+        raise FileRefused("文件已加密（设置了打开密码），请取消密码后重新上传")
+    if _OLE_WORD in found:
+        raise FileRefused(f"这是 Word 文档，不是 Excel 表格：{_SAVE_AS}")
+    if not found & set(_OLE_WORKBOOK):
+        raise FileRefused(f"无法识别的 Office 文件，不是 Excel 表格：{_SAVE_AS}")
+    return "xls"
