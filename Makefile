@@ -23,11 +23,12 @@ run: install var
 	$(BIN)/volunteer-initdb $(INI) --demo
 	$(BIN)/pserve $(INI)
 
-# Debian's chromium drives the browser test (never a downloaded browser).
+# Debian's chromium drives the browser test (never a downloaded browser); a CJK font so that
+# screenshots show Chinese rather than empty boxes.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "WenQuanYi\|Noto Sans CJK"; } || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
 
 test: install-test browser-deps
 	$(BIN)/ruff check volunteer tests

@@ -208,6 +208,7 @@ def upgrade():
         batch_op.create_index('ix_service_records_activity_date', ['activity_id', 'service_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_service_records_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_service_records_status_activity', ['status', 'activity_id'], unique=False)
+        batch_op.create_index('ix_service_records_status_date', ['status', 'service_date', 'id'], unique=False)
         batch_op.create_index('ix_service_records_volunteer_date', ['volunteer_id', 'service_date'], unique=False)
 
     op.create_table('star_awards',
@@ -242,6 +243,7 @@ def downgrade():
     op.drop_table('star_awards')
     with op.batch_alter_table('service_records', schema=None) as batch_op:
         batch_op.drop_index('ix_service_records_volunteer_date')
+        batch_op.drop_index('ix_service_records_status_date')
         batch_op.drop_index('ix_service_records_status_activity')
         batch_op.drop_index(batch_op.f('ix_service_records_batch_id'))
         batch_op.drop_index('ix_service_records_activity_date')

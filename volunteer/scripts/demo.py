@@ -190,7 +190,8 @@ def build_volunteers(dbsession, vault: PiiVault, rng, communities, teams, count:
                 "version": 1,
             }
         )
-    dbsession.execute(sa.insert(Volunteer), rows)
+    # Core insert on the table: one executemany, not the ORM's per-row statements.
+    dbsession.execute(sa.insert(Volunteer.__table__), rows)
     return list(dbsession.execute(sa.select(Volunteer.id, Volunteer.area_id)).all())
 
 
@@ -258,7 +259,7 @@ def build_records(dbsession, rng, volunteers, activities, staff_id):
                     "version": 1,
                 }
             )
-    dbsession.execute(sa.insert(ServiceRecord), rows)
+    dbsession.execute(sa.insert(ServiceRecord.__table__), rows)
     return len(rows)
 
 
