@@ -225,6 +225,31 @@ def upgrade():
     with op.batch_alter_table('star_awards', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_star_awards_volunteer_id'), ['volunteer_id'], unique=False)
 
+    op.create_table(
+        "certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=30), nullable=False),
+        sa.Column("verify_code", sa.String(length=16), nullable=False),
+        sa.Column("volunteer_id", sa.Integer(), nullable=False),
+        sa.Column("approved_minutes", sa.Integer(), nullable=False),
+        sa.Column("record_count", sa.Integer(), nullable=False),
+        sa.Column("first_service_on", sa.Date(), nullable=True),
+        sa.Column("last_service_on", sa.Date(), nullable=True),
+        sa.Column("issued_at", volunteer.db.UTCDateTime(), nullable=False),
+        sa.Column("issued_by", sa.Integer(), nullable=True),
+        sa.Column("issuer_name", sa.String(length=120), nullable=False),
+        sa.Column("revoked_at", volunteer.db.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["issued_by"], ["users.id"], name=op.f("fk_certificates_issued_by_users")),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"], ["volunteers.id"], name=op.f("fk_certificates_volunteer_id_volunteers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificates")),
+        sa.UniqueConstraint("number", name=op.f("uq_certificates_number")),
+        sa.UniqueConstraint("verify_code", name=op.f("uq_certificates_verify_code")),
+    )
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_certificates_volunteer_id"), ["volunteer_id"], unique=False)
+
     # Added last: users and volunteers refer to each other (via import_batches).
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_foreign_key(
@@ -240,6 +265,10 @@ def downgrade():
     with op.batch_alter_table('star_awards', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_star_awards_volunteer_id'))
 
+    with op.batch_alter_table("certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificates_volunteer_id"))
+
+    op.drop_table("certificates")
     op.drop_table('star_awards')
     with op.batch_alter_table('service_records', schema=None) as batch_op:
         batch_op.drop_index('ix_service_records_volunteer_date')

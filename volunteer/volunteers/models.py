@@ -150,3 +150,24 @@ class StarAward(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("volunteer_id", "level"),)
+
+
+class Certificate(Base):
+    """志愿服务记录证明: a numbered, registered snapshot of approved hours, verifiable by code."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(30), unique=True)
+    verify_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("volunteers.id"), index=True)
+    approved_minutes: Mapped[int] = mapped_column()
+    record_count: Mapped[int] = mapped_column()
+    first_service_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    last_service_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    issuer_name: Mapped[str] = mapped_column(sa.String(120))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    volunteer = relationship("Volunteer")

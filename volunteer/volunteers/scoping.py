@@ -34,6 +34,10 @@ def record_in_scope(scope: Scope, record: ServiceRecord) -> bool:
     return activity_in_scope(scope, record.activity)
 
 
+def certificate_in_scope(scope: Scope, certificate) -> bool:
+    return volunteer_in_scope(scope, certificate.volunteer)
+
+
 def area_path_clause(scope: Scope, area_id_column):
     """Restrict rows whose `area_id_column` lies in the scope's subtree."""
     if scope.area_path is None:
