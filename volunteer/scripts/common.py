@@ -37,6 +37,8 @@ def app_env(ini: str) -> Iterator[dict]:
         yield env
     finally:
         env["closer"]()
+        # Return pooled connections now: a console run must not leave PostgreSQL sessions open.
+        env["registry"]["dbsession_factory"].kw["bind"].dispose()
 
 
 @contextlib.contextmanager
