@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from volunteer.authz import Permission
 from volunteer.errors import NotAllowed, ValidationFailed
-from volunteer.spreadsheets.writer import Sheet
+from volunteer.spreadsheets.writer import Sheet, write_workbook
 
 
 @dataclass
@@ -38,6 +38,12 @@ class ReportParams:
 class ReportResult:
     data: dict
     sheets: Callable[[], list[Sheet]]
+    # A report whose workbook must be reproducible byte for byte (the auditor's fund report)
+    # brings its own writer, called as writer(target, sheets).
+    writer: Callable | None = None
+
+    def write_xlsx(self, target) -> None:
+        (self.writer or write_workbook)(target, self.sheets())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ import traceback
 from volunteer.errors import DomainError
 from volunteer.reports.registry import ReportParams, load_reports, run_report
 from volunteer.scripts.common import app_env, resolve_actor, transaction
-from volunteer.spreadsheets.writer import write_workbook
 
 
 def _date(text: str | None) -> dt.date | None:
@@ -67,7 +66,7 @@ def main(argv=None) -> int:
             )
             report, result = run_report(args.report, params)
             if args.format == "xlsx":
-                write_workbook(args.output, result.sheets())
+                result.write_xlsx(args.output)
             else:
                 text = json.dumps(
                     result.data, ensure_ascii=False, default=_json_default, indent=None

@@ -1,0 +1,259 @@
+"""A fast, byte-reproducible xlsx writer for financial reports.
+
+openpyxl writes about 3,000 rows a second here (no lxml), far too slow for a fund with
+200,000 donations; and it stamps the workbook and every zip member with the current time, so
+two runs never give the same bytes. This writer emits the SpreadsheetML by hand, streams each
+sheet into the zip as rows come, and fixes every timestamp: the workbook's created/modified
+time is the `as_of` the report passes (the time of the last ledger entry it covers), the zip
+members carry 1980-01-01. The same data therefore gives the same file, byte for byte.
+
+It takes the engine's `Sheet` declarations and applies the same cell rules as
+`spreadsheets.writer` (formula neutralisation by `safe_text`, Decimal as `#,##0.00`, aware
+times shown in Shanghai, text columns as "@")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import IO
+from xml.sax.saxutils import escape
+
+from volunteer.spreadsheets.writer import FORMULA_TRIGGERS, Sheet, safe_text, sheet_title
+
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # noqa: DTZ001 - Excel serials count wall-clock days
+_UNIX_SERIAL = 25_569  # the Excel serial of 1970-01-01
+_SHANGHAI_OFFSET = 8 * 3600
+_MAX_TEXT = 32_767
+_FLUSH_BYTES = 1 << 20
+# Style ids in styles.xml below: 0 plain, 1 bold header, 2 money, 3 date-time, 4 date, 5 text.
+_HEADER, _MONEY, _DATETIME, _DATE, _TEXT = 1, 2, 3, 4, 5
+
+_STYLES = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
+    '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+    '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+    '<fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    "</cellXfs></styleSheet>"
+)
+
+
+def _slow_text(value: str, style: str = "") -> str:
+    text = safe_text(value)
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _text(value: str) -> str:
+    # The common case (printable, no formula trigger, nothing to escape) skips every check.
+    if not value:
+        return "<c/>"
+    if (
+        value.isprintable()
+        and value[0] not in FORMULA_TRIGGERS
+        and "&" not in value
+        and "<" not in value
+        and ">" not in value
+        and value[0] != " "
+        and value[-1] != " "
+        and len(value) < _MAX_TEXT
+    ):
+        return f'<c t="inlineStr"><is><t>{value}</t></is></c>'
+    return _slow_text(value)
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return "<c/>"
+    return _slow_text(value if isinstance(value, str) else str(value), f' s="{_TEXT}"')
+
+
+def _datetime(value: dt.datetime) -> str:
+    if value.tzinfo is not None:
+        # Shanghai has had no daylight saving since 1991: wall clock = UTC + 8 h.
+        serial = (value.timestamp() + _SHANGHAI_OFFSET) / 86_400 + _UNIX_SERIAL
+    else:
+        delta = value - _EXCEL_EPOCH
+        serial = delta.days + delta.seconds / 86_400
+    return f'<c s="{_DATETIME}"><v>{serial!r}</v></c>'
+
+
+_FORMAT: dict[type, Callable[[object], str]] = {
+    str: _text,
+    int: lambda v: f"<c><v>{v}</v></c>",
+    Decimal: lambda v: f'<c s="{_MONEY}"><v>{v:f}</v></c>',
+    bool: lambda v: _text("是" if v else "否"),
+    float: lambda v: f"<c><v>{v!r}</v></c>",
+    dt.datetime: _datetime,
+    dt.date: lambda v: f'<c s="{_DATE}"><v>{(v - _EXCEL_EPOCH.date()).days}</v></c>',
+    type(None): lambda v: "<c/>",
+}
+
+
+def _cell(value: object) -> str:
+    """Any other type: by its nearest known base class, else as text."""
+    for kind, function in _FORMAT.items():
+        if kind is not str and isinstance(value, kind):
+            return function(value)
+    return _text(str(value))
+
+
+def _sheet_parts(sheet: Sheet) -> Iterable[str]:
+    headers = [str(h) for h in sheet.headers]
+    text = {c if isinstance(c, int) else headers.index(c) for c in sheet.text_columns
+            if isinstance(c, int) or c in headers}  # fmt: skip
+    widths = "".join(
+        f'<col min="{i}" max="{i}" width="{max(10, min(40, 2 * len(h) + 4))}" customWidth="1"/>'
+        for i, h in enumerate(headers, start=1)
+    )
+    cols = f"<cols>{widths}</cols>" if widths else ""
+    yield (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        f'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>{cols}<sheetData>'
+    )
+    # Cells carry no reference: each is the next column, so empty ones are written as <c/>.
+    cells = "".join(_slow_text(h, f' s="{_HEADER}"') for h in headers)
+    yield f"<row>{cells}</row>"
+    get = _FORMAT.get
+    for row in sheet.rows:
+        if text:
+            cells = "".join(
+                _as_text(v) if i in text else (get(type(v)) or _cell)(v) for i, v in enumerate(row)
+            )
+        else:
+            cells = "".join([(get(type(v)) or _cell)(v) for v in row])
+        yield f"<row>{cells}</row>"
+    yield "</sheetData></worksheet>"
+
+
+def _member(archive: zipfile.ZipFile, name: str, parts: Iterable[str]) -> None:
+    info = zipfile.ZipInfo(name, ZIP_EPOCH)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    # Level 1: several times faster than the default on 100 MB of XML, files ~20 % larger.
+    # (`_compresslevel` is the per-member setting on 3.11 and an alias of it from 3.13.)
+    info._compresslevel = 1
+    buffer: list[str] = []
+    size = 0
+    with archive.open(info, "w", force_zip64=True) as out:
+        for part in parts:
+            buffer.append(part)
+            size += len(part)
+            if size > _FLUSH_BYTES:
+                out.write("".join(buffer).encode("utf-8"))
+                buffer, size = [], 0
+        out.write("".join(buffer).encode("utf-8"))
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_report_workbook(
+    target: str | IO[bytes],
+    sheets: Sequence[Sheet] | Iterable[Sheet],
+    *,
+    as_of: dt.datetime,
+    creator: str,
+    title: str = "",
+) -> None:
+    """Write `sheets` to `target`; the same sheets, `as_of` and `creator` give the same bytes."""
+    titles: list[str] = []
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, sheet in enumerate(sheets, start=1):
+            name = sheet_title(sheet.title)
+            while name in titles:
+                name = sheet_title(f"{name[:28]}_{number}")
+            titles.append(name)
+            _member(archive, f"xl/worksheets/sheet{number}.xml", _sheet_parts(sheet))
+        _member(archive, "xl/styles.xml", [_STYLES])
+        for name, body in _package_parts(titles, as_of, creator, title):
+            _member(archive, name, [body])
+
+
+def _package_parts(titles: list[str], as_of: dt.datetime, creator: str, title: str):
+    ns = "http://schemas.openxmlformats.org"
+    overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        for i in range(1, len(titles) + 1)
+    )
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    yield "[Content_Types].xml", (
+        f'{head}<Types xmlns="{ns}/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        f"{overrides}</Types>"
+    )  # fmt: skip
+    yield "_rels/.rels", (
+        f'{head}<Relationships xmlns="{ns}/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+        f'<Relationship Id="rId2" Type="{ns}/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
+        f'<Relationship Id="rId3" Type="{ns}/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
+        "</Relationships>"
+    )  # fmt: skip
+    stamp = _iso(as_of)
+    yield (
+        "docProps/core.xml",
+        (
+            f'{head}<cp:coreProperties xmlns:cp="{ns}/package/2006/metadata/core-properties" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"<dc:title>{escape(title)}</dc:title><dc:creator>{escape(creator)}</dc:creator>"
+            f"<cp:lastModifiedBy>{escape(creator)}</cp:lastModifiedBy>"
+            f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+            f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified>'
+            "</cp:coreProperties>"
+        ),
+    )
+    yield (
+        "docProps/app.xml",
+        (
+            f'{head}<Properties xmlns="{ns}/officeDocument/2006/extended-properties">'
+            "<Application>volunteer</Application></Properties>"
+        ),
+    )
+    sheets = "".join(
+        f'<sheet name="{escape(t, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, t in enumerate(titles, start=1)
+    )
+    yield (
+        "xl/workbook.xml",
+        (
+            f'{head}<workbook xmlns="{ns}/spreadsheetml/2006/main" '
+            f'xmlns:r="{ns}/officeDocument/2006/relationships"><sheets>{sheets}</sheets></workbook>'
+        ),
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i}" Type="{ns}/officeDocument/2006/relationships/worksheet" '
+        f'Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(titles) + 1)
+    )
+    styles = len(titles) + 1
+    yield (
+        "xl/_rels/workbook.xml.rels",
+        (
+            f'{head}<Relationships xmlns="{ns}/package/2006/relationships">{rels}'
+            f'<Relationship Id="rId{styles}" Type="{ns}/officeDocument/2006/relationships/styles" '
+            'Target="styles.xml"/></Relationships>'
+        ),
+    )
