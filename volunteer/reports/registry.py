@@ -60,6 +60,7 @@ REPORT_MODULES = (
     "volunteer.funds.reports",
     "volunteer.reports.fund_statement",
     "volunteer.reports.matching_report",
+    "volunteer.reports.ledger_report",
     "volunteer.incubation.reports",
 )
 
