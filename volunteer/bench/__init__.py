@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SECTIONS = ["hours"]
+SECTIONS = ["hours", "funds", "imports"]
 
 
 def load(name: str) -> ModuleType:

@@ -50,6 +50,17 @@ def register_export(kind: str, title: str, permission: Permission):
     return decorator
 
 
+def registered_exports() -> dict[str, ExportKind]:
+    """Every registered export kind by name (the export page lists them)."""
+    for module in EXPORT_MODULES:
+        try:
+            __import__(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return dict(EXPORTS)
+
+
 def export_kind(kind: str) -> ExportKind:
     for module in EXPORT_MODULES:
         try:

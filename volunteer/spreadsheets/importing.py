@@ -196,7 +196,9 @@ def run_import(
     summary. Nothing is written unless every row is clean and `dry_run` is False; rows of
     earlier chunks written before a later error are undone by the caller's abort."""
     importer = importer_for(kind, ctx)
-    check_upload(path, max_bytes=max_bytes)
+    # The uncompressed budget grows with the size cap (ten to one, as the web defaults have
+    # it), so the console's bigger cap really admits a 1,000,000-row workbook.
+    check_upload(path, max_bytes=max_bytes, max_uncompressed=max(200 << 20, 10 * max_bytes))
     summary = ImportSummary(kind=kind, sha256=file_sha256(path))
     reader = open_sheet(path, importer.spec, max_rows=max_rows)
     summary.unknown_columns = list(reader.unknown_columns)

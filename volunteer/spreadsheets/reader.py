@@ -20,7 +20,7 @@ import python_calamine
 from defusedxml import ElementTree
 
 from volunteer.spreadsheets.coerce import coerce_text, make_coercer, unneutralise
-from volunteer.spreadsheets.columns import SheetSpec, normalise_header
+from volunteer.spreadsheets.columns import ColumnType, SheetSpec, normalise_header
 from volunteer.spreadsheets.errors import CellError, FileRefused
 from volunteer.spreadsheets.header import find_header
 
@@ -140,9 +140,11 @@ class SheetReader:
         for index in indexes:
             column = spec.column(mapping[index])
             coerce = make_coercer(column, epoch1904=self.epoch1904)
-            # Plain text cells are by far the most common: strip them inline, no call.
-            plain = coerce is coerce_text
-            plan.append((column.key, coerce, self.headers[index], column.required, plain))
+            # Plain text cells are by far the most common: strip them inline, no call. A cell
+            # that may be too long takes the coercer, which words the error.
+            plain = column.type is ColumnType.TEXT
+            limit = column.max_length or 32_767  # Excel's own limit per cell
+            plan.append((column.key, coerce, self.headers[index], column.required, plain, limit))
         width = indexes[-1] + 1
         key_of = _getter(list(spec.key)) if spec.key else None
         key_set = frozenset(spec.key)
@@ -162,8 +164,10 @@ class SheetReader:
             errors: list[RowError] = []
             missing: list[str] = []
             blank, key_failed = True, False
-            for cell, (key, coerce, header, required, plain) in zip(cells, plan, strict=True):
-                if plain and cell.__class__ is str and cell.isprintable():
+            for cell, (key, coerce, header, required, plain, limit) in zip(
+                cells, plan, strict=True
+            ):
+                if plain and cell.__class__ is str and len(cell) <= limit and cell.isprintable():
                     value = cell.strip() or None
                     if value is not None and value[0] == "'":
                         value = unneutralise(value)

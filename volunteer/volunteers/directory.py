@@ -7,14 +7,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from volunteer.pii import PiiVault
 from volunteer.spreadsheets.coerce import normalise_name
+from volunteer.volunteers.idcard import ID_TYPE_LABELS, IdType, check_digit
 from volunteer.volunteers.models import Volunteer
 
+_RESIDENT = (None, ID_TYPE_LABELS[IdType.RESIDENT])
 # Keep IN lists well under SQLite's bound-parameter limit.
 IN_CHUNK = 900
+
+
+def id_filters(dbsession: Session, column, ids: list[int]):
+    """WHERE clauses matching `column` against `ids`: one `= ANY(array)` on PostgreSQL (a
+    single statement, planned once), IN lists of IN_CHUNK elsewhere (SQLite's bound-parameter
+    limit)."""
+    if dbsession.get_bind().dialect.name == "postgresql":
+        yield column == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
+        return
+    for start in range(0, len(ids), IN_CHUNK):
+        yield column.in_(ids[start : start + IN_CHUNK])
 
 
 @dataclass(frozen=True)
@@ -37,8 +51,10 @@ class Identity:
     masked: str | None
 
 
-def row_identity(vault: PiiVault, values: dict) -> Identity | str:
-    """The identity in a row's values, or a Chinese reason why there is none."""
+def row_identity(vault: PiiVault, values: dict, cache: dict | None = None) -> Identity | str:
+    """The identity in a row's values, or a Chinese reason why there is none. `cache` maps
+    numbers to blind indexes across the chunks of one import (a volunteer's number repeats
+    on every row of theirs; the keyed hash is the costly part)."""
     number = values.get("id_number")
     volunteer_no = (values.get("volunteer_no") or "").strip().upper() or None
     if number and "*" in number:
@@ -46,7 +62,16 @@ def row_identity(vault: PiiVault, values: dict) -> Identity | str:
             return "证件号码已遮蔽，请同时填写志愿者编号（或填写完整证件号码）"
         return Identity(None, None, volunteer_no, number)
     if number:
-        return Identity(vault.blind_index(number), number, volunteer_no, None)
+        if len(number) == 15 and number.isdigit() and values.get("id_type") in _RESIDENT:
+            # A legacy 15-digit ID is stored as its 18-digit form: index that form too.
+            first17 = number[:6] + "19" + number[6:]
+            number = first17 + check_digit(first17)
+        if cache is None:
+            return Identity(vault.blind_index(number), number, volunteer_no, None)
+        index = cache.get(number)
+        if index is None:
+            index = cache[number] = vault.blind_index(number)
+        return Identity(index, number, volunteer_no, None)
     if volunteer_no:
         return Identity(None, None, volunteer_no, None)
     return "请填写证件号码"

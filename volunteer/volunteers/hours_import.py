@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from volunteer.authz import Permission
 from volunteer.db import SHANGHAI, utcnow
+from volunteer.spreadsheets.bulk import insert_rows
 from volunteer.spreadsheets.importing import (
     CREATE,
     ERROR,
@@ -23,7 +24,7 @@ from volunteer.spreadsheets.importing import (
 )
 from volunteer.volunteers import hour_rules
 from volunteer.volunteers.activity_index import ActivityIndex
-from volunteer.volunteers.directory import IN_CHUNK, VolunteerDirectory, row_identity, same_name
+from volunteer.volunteers.directory import VolunteerDirectory, id_filters, row_identity, same_name
 from volunteer.volunteers.importers import RegistrationRules
 from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
 from volunteer.volunteers.settings import hour_rules_from
@@ -44,6 +45,9 @@ _RECORD_COLUMNS = (
 )
 
 
+_ONE_DAY = dt.timedelta(days=1)
+
+
 def _moment(day: dt.date, clock: dt.time | None) -> dt.datetime | None:
     return None if clock is None else dt.datetime.combine(day, clock, SHANGHAI)
 
@@ -59,13 +63,16 @@ class HoursImporter(Importer):
         self.directory = VolunteerDirectory(self.dbsession)
         self.registration = RegistrationRules(self)
         self.activities = ActivityIndex(self.dbsession, ctx.scope, self.registration.orgs)
-        # Records accepted earlier in this file, per volunteer key, for duplicate/overlap rules.
-        self.accepted: dict[object, list[hour_rules.ExistingRecord]] = defaultdict(list)
+        # Records accepted earlier in this file, per volunteer key and service date, for the
+        # duplicate, daily-cap and overlap rules.
+        self.accepted: dict[object, dict[dt.date, list]] = defaultdict(dict)
+        self.index_cache: dict[str, str] = {}
         self.new_volunteers: dict[str, dict] = {}
         self.may_approve = ctx.scope.may(Permission.HOURS_APPROVE)
 
     def plan(self, rows):
-        identities = [None if r.errors else row_identity(self.ctx.vault, r.values) for r in rows]
+        vault, cache = self.ctx.vault, self.index_cache
+        identities = [None if r.errors else row_identity(vault, r.values, cache) for r in rows]
         self.directory.load([i for i in identities if i is not None and not isinstance(i, str)])
         stored = self._stored_records(rows, identities)
         return [self._plan_row(r, i, stored) for r, i in zip(rows, identities, strict=True)]
@@ -82,11 +89,9 @@ class HoursImporter(Importer):
         if not ids or not dates:
             return by_volunteer
         low, high = min(dates) - dt.timedelta(days=1), max(dates) + dt.timedelta(days=1)
-        wanted = sorted(ids)
-        for start in range(0, len(wanted), IN_CHUNK):
+        for matches in id_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
             query = sa.select(*_RECORD_COLUMNS).where(
-                ServiceRecord.volunteer_id.in_(wanted[start : start + IN_CHUNK]),
-                ServiceRecord.service_date.between(low, high),
+                matches, ServiceRecord.service_date.between(low, high)
             )
             for record in self.dbsession.execute(query):
                 by_volunteer[record.volunteer_id].append(record)
@@ -186,6 +191,11 @@ class HoursImporter(Importer):
         return minutes, start, end
 
     def _passes_rules(self, row, proposed, activity, volunteer_key, stored, exclude_id=None):
+        # The rules compare a record with the same day (duplicate, daily cap) and the days
+        # either side (overnight overlap) only, as `_stored_records` already assumes.
+        day = proposed.service_date
+        near = (day - _ONE_DAY, day, day + _ONE_DAY)
+        accepted = self.accepted[volunteer_key]
         others = [
             hour_rules.ExistingRecord(
                 r.id,
@@ -198,8 +208,10 @@ class HoursImporter(Importer):
                 r.voided_at is not None,
             )
             for r in stored
-            if r.id != exclude_id
-        ] + self.accepted[volunteer_key]
+            if r.id != exclude_id and r.service_date in near
+        ]
+        for on in near:
+            others += accepted.get(on, ())
         violations = hour_rules.check_record(
             proposed, activity.facts(proposed.service_date), others, self.rules, self.ctx.today
         )
@@ -207,7 +219,7 @@ class HoursImporter(Importer):
             self.error(row, _column_of(violation.code), violation.message_zh)
         if violations:
             return False
-        self.accepted[volunteer_key].append(
+        accepted.setdefault(day, []).append(
             hour_rules.ExistingRecord(
                 -row.row_number,
                 activity.id,
@@ -229,7 +241,7 @@ class HoursImporter(Importer):
             if stored_values[key] != value:
                 changes[key] = value
         if not changes:
-            self.accepted[volunteer_key].append(
+            self.accepted[volunteer_key].setdefault(same.service_date, []).append(
                 hour_rules.ExistingRecord(
                     same.id,
                     same.activity_id,
@@ -295,7 +307,7 @@ class HoursImporter(Importer):
             elif item.action == UPDATE:
                 self._update(*item.payload, batch)
         if rows:
-            self.dbsession.execute(sa.insert(ServiceRecord), rows)
+            insert_rows(self.dbsession, ServiceRecord.__table__, rows)
 
     def _update(self, record_id, changes, batch):
         record = self.dbsession.get(ServiceRecord, record_id)

@@ -1,0 +1,301 @@
+"""Bench section `imports`: the service-hours import and the records export, measured in one
+run against their yardsticks on the same file — python-calamine alone reading it, and
+`pandas.read_excel(engine="openpyxl")` + `DataFrame.to_sql` — plus a 1,000,000-row import
+through the CLI in a subprocess (peak RSS) and a 100,000-row export (rows/s, memory).
+
+Targets (issue 3): ours ≤ 2.5× calamine; pandas ≥ 5× ours; ≥ 20,000 rows/s on PostgreSQL;
+CLI peak RSS < 1.5 GB; export ≥ 8,000 rows/s. Every import starts from the same freshly
+prepared database (volunteers registered, no records), copied (SQLite) or rebuilt (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import alembic.command
+import alembic.config
+import python_calamine
+import sqlalchemy as sa
+from openpyxl import Workbook
+from sqlalchemy.orm import Session
+
+from volunteer.areas.models import AreaLevel, OrganisationKind
+from volunteer.areas.services import add_area, add_organisation
+from volunteer.audit import SYSTEM_ACTOR, AuditLog
+from volunteer.authz import SYSTEM_SCOPE
+from volunteer.bench import common
+from volunteer.bench.common import Context, Row
+from volunteer.counters import reserve
+from volunteer.db import today_local
+from volunteer.pii import PiiVault
+from volunteer.scripts import demo_people
+from volunteer.spreadsheets.exporting import ExportFilters, export_workbook
+from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.volunteers.idcard import IdType
+from volunteer.volunteers.masking import mask_id
+from volunteer.volunteers.models import Volunteer
+from volunteer.volunteers.services import format_volunteer_no
+
+SECTION = "imports"
+FULL_ROWS, FULL_CLI_ROWS, VOLUNTEERS = 100_000, 1_000_000, 5_000
+HEADER = ["姓名", "证件号码", "活动名称", "所属组织", "服务日期", "服务时长(小时)", "服务内容"]
+ORGS = ("西陵街道阳光志愿服务队", "西陵区爱心助老协会", "学院街道红马甲志愿服务队")
+ACTIVITIES = ("社区助老服务", "文明交通劝导", "垃圾分类宣传", "邻里守望巡逻")
+FIRST_DAY = dt.date(2023, 1, 2)
+
+
+def run(ctx: Context) -> list[Row]:
+    rows_n, cli_n = ctx.scaled(FULL_ROWS, 1000), ctx.scaled(FULL_CLI_ROWS, 2000)
+    work = os.path.join(ctx.var_dir, "bench_imports")
+    os.makedirs(work, exist_ok=True)
+    people = _people(ctx)
+    path = _hours_file(work, people, rows_n)
+    fresh = _Fresh(ctx, work, people)
+    out = [Row(SECTION, ctx.engine, "hours file", n=rows_n, note=os.path.basename(path))]
+    ours, engine = _ours(ctx, fresh, path)
+    out.append(_rate_row(ctx, "ours: parse+validate+match+commit", rows_n, ours))
+    if ctx.engine == "sqlite":
+        calamine = min(_timed(lambda: _calamine(path)) for _ in range(3))
+        out.append(_rate_row(ctx, "python-calamine read alone", rows_n, calamine))
+        out.append(_ratio_row(ctx, "ours / calamine (target ≤ 2.5)", ours / calamine))
+        pandas_s = _pandas(path, fresh)
+        out.append(_rate_row(ctx, "pandas read_excel(openpyxl)+to_sql", rows_n, pandas_s))
+        out.append(_ratio_row(ctx, "pandas / ours (target ≥ 5)", pandas_s / ours))
+    else:
+        note = "target ≥ 20,000 rows/s " + ("met" if rows_n / ours >= 20_000 else "NOT met")
+        out.append(_ratio_row(ctx, "rows/s end to end", rows_n / ours, note))
+    out += _export(ctx, engine, rows_n)
+    engine.dispose()
+    out.append(_cli(ctx, fresh, _hours_file(work, people, cli_n), cli_n))
+    return out
+
+
+def _timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def _rate_row(ctx, name: str, n: int, seconds: float) -> Row:
+    return Row(
+        SECTION, ctx.engine, name, n=n, median_ms=seconds * 1000, note=f"{n / seconds:,.0f} rows/s"
+    )
+
+
+def _ratio_row(ctx, name: str, value: float, note: str = "") -> Row:
+    return Row(SECTION, ctx.engine, name, ratio=value, note=note or f"{value:.2f}")
+
+
+def _people(ctx: Context) -> list[tuple[str, str]]:
+    """(name, ID number) of the registered volunteers, the same on every run."""
+    rng = random.Random(20240408)  # noqa: S311 - synthetic data
+    used: set[str] = set()
+    today = today_local()
+    return [
+        (demo_people.name(rng, i), demo_people.resident_id(rng, today, used=used)[0])
+        for i in range(VOLUNTEERS)
+    ]
+
+
+def _hours_file(work: str, people, n: int) -> str:
+    """n rows, one per volunteer and day (day after day, volunteer after volunteer): no two
+    rows of one volunteer on one day, so every row is valid. Cached between runs."""
+    path = os.path.join(work, f"hours_{n}.xlsx")
+    if os.path.exists(path):
+        return path
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("服务时长")
+    sheet.append(HEADER)
+    for i in range(n):
+        day, who = divmod(i, len(people))
+        name, number = people[who]
+        org = ORGS[who % len(ORGS)]
+        activity = ACTIVITIES[(who // len(ORGS)) % len(ACTIVITIES)]
+        on = FIRST_DAY + dt.timedelta(days=day)
+        sheet.append([name, number, activity, org, on, 2.5 if i % 2 else 2, "入户走访"])
+    workbook.save(path + ".part")
+    os.replace(path + ".part", path)
+    return path
+
+
+class _Fresh:
+    """A database with the volunteers registered and no records, new for every import."""
+
+    def __init__(self, ctx: Context, work: str, people):
+        self.ctx = ctx
+        if ctx.engine == "sqlite":
+            self.template = os.path.join(work, "template.sqlite")
+            self.url = f"sqlite:///{os.path.abspath(os.path.join(work, 'run.sqlite'))}"
+            _remove(self.template)
+            self._build(f"sqlite:///{os.path.abspath(self.template)}", people)
+        else:
+            self.people = people
+            self.url = _pg_database(ctx.pg_url, "volunteer_bench_imports")
+
+    def __call__(self) -> sa.Engine:
+        if self.ctx.engine == "sqlite":
+            target = self.url.removeprefix("sqlite:///")
+            _remove(target)
+            shutil.copy(self.template, target)
+        else:
+            engine = sa.create_engine(self.url)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            engine.dispose()
+            self._build(self.url, self.people)
+        return sa.create_engine(self.url)
+
+    def _build(self, url: str, people) -> None:
+        engine = sa.create_engine(url)
+        config = alembic.config.Config(self.ctx.ini)
+        config.set_main_option("skip_logging_setup", "true")
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            alembic.command.upgrade(config, "heads")
+        vault = PiiVault.from_settings(self.ctx.settings)
+        with Session(engine) as session, session.begin():
+            district = add_area(session, "西陵区", AreaLevel.DISTRICT, None)
+            street = add_area(session, "西陵街道", AreaLevel.STREET, district)
+            community = add_area(session, "胜利四路社区", AreaLevel.COMMUNITY, street)
+            for org in ORGS:
+                add_organisation(session, org, OrganisationKind.TEAM, community)
+            first = reserve(session, "volunteer_no", len(people))
+            session.execute(
+                sa.insert(Volunteer.__table__),
+                [
+                    {
+                        "volunteer_no": format_volunteer_no(first + i),
+                        "name": name,
+                        "id_type": IdType.RESIDENT,
+                        "id_cipher": vault.encrypt(number),
+                        "id_index": vault.blind_index(number),
+                        "id_masked": mask_id(number),
+                        "area_id": community.id,
+                        "version": 1,
+                    }
+                    for i, (name, number) in enumerate(people)
+                ],
+            )
+        if engine.dialect.name == "sqlite":
+            with engine.begin() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+
+
+def _remove(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+def _pg_database(server_url: str, name: str) -> str:
+    server = sa.make_url(server_url)
+    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
+def _context(ctx: Context, session: Session) -> ImportContext:
+    vault = PiiVault.from_settings(ctx.settings)
+    audit = AuditLog(session, None, SYSTEM_ACTOR)
+    return ImportContext(session, SYSTEM_SCOPE, audit, vault, ctx.settings, today_local())
+
+
+def _ours(ctx: Context, fresh: _Fresh, path: str) -> tuple[float, sa.Engine]:
+    """Our import of the file, committed, timed from opening the file to the commit."""
+    engine = fresh()
+    with Session(engine) as session:
+        started = time.perf_counter()
+        summary = run_import(_context(ctx, session), path, "hours", max_rows=10_000_000)
+        session.commit()
+        seconds = time.perf_counter() - started
+    if summary.errors or not summary.committed:
+        raise RuntimeError(f"bench import failed: {summary.as_json()['errors'][:3]}")
+    return seconds, engine
+
+
+def _calamine(path: str) -> int:
+    workbook = python_calamine.CalamineWorkbook.from_path(path)
+    return sum(1 for _ in workbook.get_sheet_by_name(workbook.sheet_names[0]).iter_rows())
+
+
+def _pandas(path: str, fresh: _Fresh) -> float:
+    import pandas as pd  # the `bench` extra; never needed by the application
+
+    engine = fresh()
+    try:
+        started = time.perf_counter()
+        frame = pd.read_excel(path, engine="openpyxl")
+        frame.to_sql("pandas_hours", engine, if_exists="replace", index=False)
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
+
+
+def _export(ctx: Context, engine: sa.Engine, n: int) -> list[Row]:
+    """The service-records export of the n imported rows: rows/s, then peak Python memory."""
+    handle, target = tempfile.mkstemp(suffix=".xlsx")
+    os.close(handle)
+
+    def once():
+        with Session(engine) as session:
+            export_workbook(
+                target,
+                "hours",
+                dbsession=session,
+                scope=SYSTEM_SCOPE,
+                vault=PiiVault.from_settings(ctx.settings),
+                audit=AuditLog(session, None, SYSTEM_ACTOR),
+                filters=ExportFilters(),
+            )
+            session.rollback()
+
+    try:
+        seconds = _timed(once)
+        _, peak = common.python_peak_mb(once)
+    finally:
+        os.remove(target)
+    row = _rate_row(ctx, "export service records (target ≥ 8,000 rows/s)", n, seconds)
+    row.note += f"; peak Python memory {peak:.0f} MB"
+    return [row]
+
+
+def _cli(ctx: Context, fresh: _Fresh, path: str, n: int) -> Row:
+    """volunteer-import in a subprocess on a fresh database; peak RSS of the child."""
+    engine = fresh()
+    engine.dispose()
+    ini = os.path.join(os.path.dirname(path), "bench.ini")
+    with open(ctx.ini, encoding="utf-8") as source, open(ini, "w", encoding="utf-8") as out:
+        for line in source:
+            out.write(
+                f"sqlalchemy.url = {fresh.url}\n" if line.startswith("sqlalchemy.url") else line
+            )
+    command = [sys.executable, "-c", "from volunteer.scripts.import_cmd import entry; entry()"]
+    command += [ini, path, "--kind", "hours", "--json"]
+    env = {**os.environ, "VOLUNTEER_QUIET_LOGS": "1"}
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    seconds = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    note = f"{n / seconds:,.0f} rows/s; peak RSS {rss_mb:,.0f} MB (target < 1,536)"
+    if done.returncode != 0:
+        note = f"exit {done.returncode}: {(done.stderr or done.stdout)[-300:]}"
+    return Row(
+        SECTION,
+        ctx.engine,
+        "CLI volunteer-import (subprocess)",
+        n=n,
+        median_ms=seconds * 1000,
+        note=note,
+    )
