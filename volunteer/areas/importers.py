@@ -29,7 +29,6 @@ class AreaImporter(Importer):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.index = AreaIndex(self.dbsession)
-        self.planned_paths: set[tuple[str, str, str]] = set()
 
     def plan(self, rows):
         out = []
@@ -140,10 +139,4 @@ class OrganisationImporter(Importer):
                     "organisation.create", "organisation", org.id, after=snapshot(org)
                 )
             elif item.action == UPDATE:
-                org, changes = item.payload
-                before = {k: getattr(org, k) for k in changes}
-                for key, value in changes.items():
-                    setattr(org, key, value)
-                self.ctx.audit.record(
-                    "organisation.update", "organisation", org.id, before=before, after=changes
-                )
+                self.apply_update(*item.payload, "organisation.update", "organisation", batch)

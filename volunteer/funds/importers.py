@@ -65,21 +65,6 @@ def _changes(existing, fields: dict) -> dict:
     }
 
 
-def _apply(importer: Importer, entity, changes: dict, action: str, batch) -> None:
-    before = {k: getattr(entity, k) for k in changes}
-    for key, value in changes.items():
-        setattr(entity, key, value)
-    importer.dbsession.flush()  # bumps the version now, so a concurrent edit fails here
-    importer.ctx.audit.record(
-        action,
-        entity.__tablename__.rstrip("s"),
-        entity.id,
-        before=before,
-        after=changes,
-        note=f"导入批次 #{batch.id}",
-    )
-
-
 @register
 class FundImporter(FundsImporter):
     spec = FUNDS
@@ -142,7 +127,7 @@ class FundImporter(FundsImporter):
             if item.action == CREATE:
                 service.create_fund(item.payload, batch_id=batch.id)
             elif item.action == UPDATE:
-                _apply(self, *item.payload, "fund.update", batch)
+                self.apply_update(*item.payload, "fund.update", "fund", batch)
 
 
 @register
@@ -218,7 +203,7 @@ class ProjectImporter(FundsImporter):
             if item.action == CREATE:
                 service.create_project(item.payload, batch_id=batch.id)
             elif item.action == UPDATE:
-                _apply(self, *item.payload, "project.update", batch)
+                self.apply_update(*item.payload, "project.update", "project", batch)
 
 
 # Registers the donations and programmes kinds (imported for its side effect).

@@ -115,15 +115,4 @@ class ProposalImporter(Importer):
                 except DomainError as exc:  # re-checked by the service: scope and amount rules
                     raise DomainError(f"第 {item.row.row_number} 行：{exc.message}") from None
             elif item.action == UPDATE:
-                proposal, changes = item.payload
-                before = {k: getattr(proposal, k) for k in changes}
-                for key, value in changes.items():
-                    setattr(proposal, key, value)
-                self.ctx.audit.record(
-                    "proposal.update",
-                    "proposal",
-                    proposal.id,
-                    before=before,
-                    after=changes,
-                    note=f"导入批次 #{batch.id}",
-                )
+                self.apply_update(*item.payload, "proposal.update", "proposal", batch)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -57,11 +58,9 @@ class Report:
 REPORTS: dict[str, Report] = {}
 REPORT_MODULES = (
     "volunteer.reports.volunteer_reports",
-    "volunteer.funds.reports",
     "volunteer.reports.fund_statement",
     "volunteer.reports.matching_report",
     "volunteer.reports.ledger_report",
-    "volunteer.incubation.reports",
 )
 
 
@@ -75,11 +74,7 @@ def register_report(name: str, title: str, permission: Permission):
 
 def load_reports() -> dict[str, Report]:
     for module in REPORT_MODULES:
-        try:
-            __import__(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     return REPORTS
 
 

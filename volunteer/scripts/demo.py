@@ -310,11 +310,7 @@ def load_demo(dbsession: Session, settings, volunteers: int = 3000) -> bool:
 
 def _extra_loaders():
     """Demo sections of the other domains (funds, incubation), each in its own module."""
-    loaders = []
-    for module_name in ("volunteer.funds.demo", "volunteer.incubation.demo"):
-        try:
-            module = __import__(module_name, fromlist=["load"])
-        except ModuleNotFoundError:
-            continue
-        loaders.append(module.load)
-    return loaders
+    from volunteer.funds import demo as funds_demo
+    from volunteer.incubation import demo as incubation_demo
+
+    return [funds_demo.load, incubation_demo.load]

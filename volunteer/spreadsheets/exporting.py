@@ -4,6 +4,7 @@ sheets to write; `export_workbook` checks permissions, audits, and streams the w
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
@@ -53,21 +54,12 @@ def register_export(kind: str, title: str, permission: Permission):
 def registered_exports() -> dict[str, ExportKind]:
     """Every registered export kind by name (the export page lists them)."""
     for module in EXPORT_MODULES:
-        try:
-            __import__(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
     return dict(EXPORTS)
 
 
 def export_kind(kind: str) -> ExportKind:
-    for module in EXPORT_MODULES:
-        try:
-            __import__(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    registered_exports()
     if kind not in EXPORTS:
         raise ValidationFailed(f"未知的导出类型「{kind}」，可选：{'、'.join(sorted(EXPORTS))}")
     return EXPORTS[kind]

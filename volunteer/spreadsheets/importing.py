@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -107,6 +108,31 @@ class Importer:
             RowError(row.row_number, header, "" if value is None else str(value), message)
         )
 
+    def apply_update(
+        self,
+        entity,
+        changes: dict,
+        action: str,
+        entity_name: str,
+        batch: ImportBatch,
+        *,
+        area_path: str | None = None,
+    ) -> None:
+        """Set `changes` on a stored row and audit before/after, naming the batch."""
+        before = {key: getattr(entity, key) for key in changes}
+        for key, value in changes.items():
+            setattr(entity, key, value)
+        self.dbsession.flush()  # bumps the version now, so a concurrent edit fails here
+        self.ctx.audit.record(
+            action,
+            entity_name,
+            entity.id,
+            before=before,
+            after=changes,
+            area_path=area_path,
+            note=f"导入批次 #{batch.id}",
+        )
+
     def plan(self, rows: list[ParsedRow]) -> list[Planned]:
         """Validate a chunk (rows already carry reader errors) and decide each row's action.
         Rows planned as ERROR must have at least one entry in `row.errors`."""
@@ -151,11 +177,7 @@ def registered_kinds() -> dict[str, type[Importer]]:
 def _load_kinds() -> None:
     """Import the modules that register kinds (lazily: the registry is filled on first use)."""
     for module in KIND_MODULES:
-        try:
-            __import__(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+        importlib.import_module(module)
 
 
 KIND_MODULES = (

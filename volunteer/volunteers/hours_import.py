@@ -311,19 +311,9 @@ class HoursImporter(Importer):
 
     def _update(self, record_id, changes, batch):
         record = self.dbsession.get(ServiceRecord, record_id)
-        before = {k: getattr(record, k) for k in changes}
-        for key, value in changes.items():
-            setattr(record, key, value)
         if changes.get("status") is RecordStatus.APPROVED:
             record.reviewed_by, record.reviewed_at = self.ctx.user_id, utcnow()
-        self.ctx.audit.record(
-            "record.update",
-            "service_record",
-            record.id,
-            before=before,
-            after=changes,
-            note=f"导入批次 #{batch.id}",
-        )
+        self.apply_update(record, changes, "record.update", "service_record", batch)
 
     def finish(self, batch):
         self.activities.apply_widening()

@@ -191,17 +191,13 @@ class VolunteerImporter(Importer):
         for item in planned:
             if item.action == UPDATE:
                 volunteer, changes = item.payload
-                before = {k: getattr(volunteer, k) for k in changes}
-                for key, value in changes.items():
-                    setattr(volunteer, key, value)
-                self.ctx.audit.record(
+                self.apply_update(
+                    volunteer,
+                    changes,
                     "volunteer.update",
                     "volunteer",
-                    volunteer.id,
-                    before=before,
-                    after=changes,
+                    batch,
                     area_path=volunteer.area.path,
-                    note=f"导入批次 #{batch.id}",
                 )
 
     def revoke(self, batch, reason):
