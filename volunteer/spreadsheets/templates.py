@@ -46,7 +46,7 @@ _FORMATS = {
     ColumnType.TIME: TIME_FORMAT,
     ColumnType.YUAN: MONEY_FORMAT,
 }
-_DESCRIPTIONS = {
+COLUMN_DESCRIPTIONS = {
     ColumnType.TEXT: "文本",
     ColumnType.ID_NUMBER: "文本格式，按证件原样填写（身份证末位 X 大写）",
     ColumnType.PHONE: "11 位手机号，或带区号的固定电话（如 0717-1234567）",
@@ -68,7 +68,7 @@ GENERAL_INSTRUCTIONS = (
 )
 
 
-def _choices(column: Column) -> tuple[str, ...]:
+def column_choices(column: Column) -> tuple[str, ...]:
     if column.type is ColumnType.BOOL:
         return _BOOL_CHOICES
     return column.choices if column.type is ColumnType.CHOICE else ()
@@ -94,7 +94,7 @@ def _data_sheet(workbook: Workbook, spec: SheetSpec) -> None:
             sheet.column_dimensions[letter].number_format = number_format
             for row in range(2, TEMPLATE_ROWS + 2):
                 sheet.cell(row, index).number_format = number_format
-        if choices := _choices(column):
+        if choices := column_choices(column):
             dictionary_column += 1
             source = get_column_letter(dictionary_column)
             formula = (
@@ -124,8 +124,8 @@ def _instructions_sheet(workbook: Workbook, spec: SheetSpec) -> None:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for column in spec.columns:
-        description = _DESCRIPTIONS[column.type]
-        if choices := _choices(column):
+        description = COLUMN_DESCRIPTIONS[column.type]
+        if choices := column_choices(column):
             description = f"{description}：{'、'.join(choices)}"
         if column.max_length:
             description = f"{description}，最多 {column.max_length} 个字"
@@ -137,7 +137,7 @@ def _instructions_sheet(workbook: Workbook, spec: SheetSpec) -> None:
 
 def _dictionary_sheet(workbook: Workbook, spec: SheetSpec) -> None:
     sheet = workbook.create_sheet(DICTIONARY_SHEET)
-    lists = [(c.header, _choices(c)) for c in spec.columns if _choices(c)]
+    lists = [(c.header, column_choices(c)) for c in spec.columns if column_choices(c)]
     for index, (header, choices) in enumerate(lists, start=1):
         sheet.cell(1, index, header).font = Font(bold=True)
         for row, choice in enumerate(choices, start=2):
