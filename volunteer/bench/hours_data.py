@@ -27,7 +27,7 @@ from volunteer.bench.common import Context
 from volunteer.counters import reserve
 from volunteer.db import today_local
 from volunteer.pii import PiiVault
-from volunteer.scripts import demo, demo_people
+from volunteer.scripts import demo, demo_hours, demo_people
 from volunteer.volunteers.idcard import IdType
 from volunteer.volunteers.masking import mask_id
 from volunteer.volunteers.models import Activity, ServiceRecord, Volunteer
@@ -235,7 +235,7 @@ def _activities(session: Session, rng: random.Random, teams, today: dt.date):
             ends_on = today - dt.timedelta(days=quarter * hours_records.QUARTER_DAYS)
             starts_on = ends_on - dt.timedelta(days=hours_records.QUARTER_DAYS - 1)
             for slot in range(hours_records.PER_QUARTER):
-                category = demo.CATEGORIES[(quarter + slot) % len(demo.CATEGORIES)]
+                category = demo_hours.CATEGORIES[(quarter + slot) % len(demo_hours.CATEGORIES)]
                 rows.append(
                     {
                         "name": f"{category}志愿服务（{starts_on:%Y年%m月}·{slot + 1}）",

@@ -19,7 +19,7 @@ from volunteer.counters import reserve
 from volunteer.db import today_local
 from volunteer.pii import PiiVault
 from volunteer.scripts import demo_people
-from volunteer.scripts.demo_hours import CATEGORIES, build_activities, build_records
+from volunteer.scripts.demo_hours import build_activities, build_records
 from volunteer.volunteers.masking import mask_id
 from volunteer.volunteers.models import Volunteer
 from volunteer.volunteers.services import format_volunteer_no
