@@ -5,14 +5,16 @@ PostgreSQL)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from volunteer.areas.models import Area
-from volunteer.funds.matching import DonationFact, MatchResult, ProgrammeRule
+from volunteer.funds.matching import DonationFact, Limit, MatchResult, ProgrammeRule
 from volunteer.funds.models import Donation, Project
 from volunteer.funds.programme_models import Match, MatchingProgramme, MatchStatus, ProgrammeTally
 
@@ -75,11 +77,17 @@ def tally_key(tally: ProgrammeTally):
     return (tally.last_received_at, tally.last_receipt_no, tally.last_donation_id)
 
 
-def write_matches(connection, results: list[MatchResult], facts) -> None:
+def write_matches(connection, results: list[MatchResult], facts, bulk: bool = False) -> None:
+    """Insert `results` as provisional matches; `bulk` (PostgreSQL, a recompute writing many
+    rows) drops the secondary indexes around the COPY and builds them again afterwards."""
     if not results:
         return
     if connection.dialect.name == "postgresql":
-        _copy_matches(connection, results, facts)
+        if bulk:
+            with _secondary_indexes_rebuilt(connection):
+                _copy_matches(connection, results, facts, _reserve_ids(connection, len(results)))
+        else:
+            _copy_matches(connection, results, facts)
         return
     by_id = {f.id: f for f in facts}
     rows = [
@@ -102,33 +110,192 @@ def _copy_text(value) -> str:
     if value is None:
         return "\\N"
     text = str(value)
-    if any(c in text for c in "\\\t\n\r"):
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+        text = text.replace("\r", "\\r")
     return text
 
 
-def _copy_matches(connection, results: list[MatchResult], facts) -> None:
+# The end of each COPY line by binding limit: every row written here is provisional.
+_LINE_ENDS = {limit: f"{limit.value}\tprovisional\n" for limit in Limit}
+
+
+def _copy_matches(connection, results: list[MatchResult], facts, first_id=None) -> None:
     """COPY is an order of magnitude faster than INSERT for the millions of rows a recompute
     writes; it runs on the session's own connection, inside its transaction. Each donation's
-    project and donor columns are formatted once, not once per programme."""
-    tail = {f.id: f"{f.project_id}\t{_copy_text(f.donor_key)}\t" for f in facts}
+    id, project and donor columns are formatted once, not once per programme; with
+    `first_id` the rows get the ids from there on instead of one `nextval` each."""
+    text = _copy_text
+    tail = {f.id: f"{f.id}\t{f.project_id}\t{text(f.donor_key)}\t" for f in facts}
+    ends = _LINE_ENDS
+    columns = "programme_id, donation_id, project_id, donor_key, amount_fen, binding_limit, status"
+    if first_id is not None:
+        columns = "id, " + columns
     raw = connection.connection.driver_connection
-    statement = (
-        "COPY matches (programme_id, donation_id, project_id, donor_key, amount_fen, "
-        "binding_limit, status) FROM STDIN"
-    )
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+    with raw.cursor() as cursor, cursor.copy(f"COPY matches ({columns}) FROM STDIN") as copy:
         for start in range(0, len(results), 100_000):
-            copy.write(
-                "".join(
-                    [
-                        f"{p}\t{d}\t{tail[d]}{a}\t{lim}\tprovisional\n"
-                        for p, d, a, lim in results[start : start + 100_000]
-                    ]
-                )
-            )
+            chunk = results[start : start + 100_000]
+            if first_id is None:
+                lines = [f"{p}\t{tail[d]}{a}\t{ends[lim]}" for p, d, a, lim in chunk]
+            else:
+                lines = [
+                    f"{i}\t{p}\t{tail[d]}{a}\t{ends[lim]}"
+                    for i, (p, d, a, lim) in enumerate(chunk, start=first_id + start)
+                ]
+            copy.write("".join(lines))
+
+
+def _reserve_ids(connection, count: int) -> int:
+    """Reserve `count` consecutive ids of `matches.id` and return the first. Safe only under
+    the bulk lock: nothing else can insert into `matches` (and so draw from its sequence)
+    until the transaction ends; a rollback leaves a gap, as a rolled-back nextval does."""
+    return connection.exec_driver_sql(
+        "SELECT setval(seq, nextval(seq) + %s - 1) - %s + 1 "
+        "FROM pg_get_serial_sequence('matches', 'id') AS seq",
+        (count, count),
+    ).scalar()
+
+
+# A recompute writing at least this many matches (and at least half as many as the table keeps)
+# rebuilds the secondary indexes of `matches` instead of maintaining them row by row.
+BULK_ROWS = 200_000
+
+
+def bulk_expected(connection, live) -> bool:
+    """Whether a recompute of the `live` programmes may write `BULK_ROWS` matches (by the
+    planner's statistics of `donations`: no count)."""
+    donations = connection.exec_driver_sql(
+        "SELECT reltuples::bigint FROM pg_class WHERE oid = 'donations'::regclass"
+    ).scalar()
+    return int(donations or 0) * len(live) >= BULK_ROWS
+
+
+def bulk_lock(connection) -> None:
+    """Take the lock a bulk rewrite needs up front (ACCESS EXCLUSIVE on `matches`: readers
+    wait until the recompute commits), before any tally row is locked, so that a transaction
+    which has read matches and then waits for a tally cannot deadlock with the index drop."""
+    connection.exec_driver_sql("LOCK TABLE matches IN ACCESS EXCLUSIVE MODE")
+
+
+def rows_kept(connection, deleted: int) -> int:
+    """About how many rows `matches` holds besides those just deleted (planner statistics)."""
+    estimate = connection.exec_driver_sql(
+        "SELECT reltuples::bigint FROM pg_class WHERE oid = 'matches'::regclass"
+    ).scalar()
+    return max(int(estimate or 0) - deleted, 0)
+
+
+@contextmanager
+def _secondary_indexes_rebuilt(connection):
+    """Drop the unique constraint and the secondary index of `matches` (not the primary key)
+    around the body and build them again from the model's definitions: one sort costs a
+    fraction of maintaining them row by row. A duplicate fails the rebuild and so the whole
+    rewrite, in the caller's transaction."""
+    table = Match.__table__
+    uniques = [c for c in table.constraints if isinstance(c, sa.UniqueConstraint)]
+    indexes = sorted(table.indexes, key=lambda index: str(index.name))
+    for index in indexes:
+        connection.execute(sa.schema.DropIndex(index))
+    for unique in uniques:
+        connection.execute(sa.schema.DropConstraint(unique))
+    yield
+    memory = connection.exec_driver_sql("SHOW maintenance_work_mem").scalar()
+    connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+    for unique in uniques:
+        connection.execute(sa.schema.AddConstraint(unique))
+    for index in indexes:
+        connection.execute(sa.schema.CreateIndex(index))
+    connection.exec_driver_sql("SELECT set_config('maintenance_work_mem', %s, true)", (memory,))
+
+
+class FactRow(NamedTuple):
+    """A `DonationFact` as a plain tuple, field for field (what `compute_matches` reads are
+    these attributes): a recompute builds a million of them, and a tuple costs a third of the
+    frozen dataclass."""
+
+    id: int
+    receipt_no: str
+    received_at: dt.datetime
+    amount_fen: int
+    project_id: int
+    area_ids: frozenset[int]
+    donor_key: str | None
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu"})
+
+
+def read_facts(dbsession, rules: Sequence[ProgrammeRule], from_key, areas) -> list:
+    """The effective donations any of `rules` could match (from `from_key` on): on PostgreSQL
+    as `FactRow`s with aware UTC times through a server-side cursor on the session's
+    connection, elsewhere as `DonationFact`s through the ORM's portable query."""
+    connection = dbsession.connection()
+    if connection.dialect.name != "postgresql":
+        return _portable_facts(dbsession, rules, from_key, areas)
+    where = [
+        "refunded_at IS NULL",
+        "received_at >= %(start)s",
+        "received_at < %(end)s",
+        "amount_fen >= %(min_fen)s",
+    ]
+    params = {
+        "start": _naive_utc(min(r.starts_at for r in rules)),
+        "end": _naive_utc(max(r.ends_at for r in rules)),
+        "min_fen": min(r.min_donation_fen for r in rules),
+    }
+    if all(r.project_ids is not None for r in rules):
+        where.append("project_id = ANY(%(projects)s)")
+        params["projects"] = sorted(set().union(*(r.project_ids for r in rules)))
+    if from_key is not None:
+        where.append(
+            "(received_at > %(at)s OR (received_at = %(at)s AND receipt_no >= %(receipt)s))"
+        )
+        params["at"], params["receipt"] = _naive_utc(from_key[0]), from_key[1]
+    # Only the fixed clauses above are joined in; every value is a parameter.
+    columns = "id, receipt_no, received_at AT TIME ZONE 'UTC', amount_fen, project_id, donor_key"
+    sql = f"SELECT {columns} FROM donations WHERE {' AND '.join(where)}"  # noqa: S608
+    raw = connection.connection.driver_connection
+    utc = getattr(raw.info.timezone, "key", "UTC") in _UTC_NAMES
+    new, facts = tuple.__new__, []
+    with raw.cursor(name="matching_facts", binary=True) as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(_FETCH_ROWS):
+            if not utc:
+                rows = [(i, r, at.astimezone(dt.UTC), *rest) for i, r, at, *rest in rows]
+            facts += [
+                new(FactRow, (i, receipt, at, amount, project, areas[project], donor or None))
+                for i, receipt, at, amount, project, donor in rows
+            ]
+    return facts
+
+
+def _portable_facts(dbsession, rules, from_key, areas) -> list[DonationFact]:
+    query = sa.select(
+        Donation.id,
+        Donation.receipt_no,
+        Donation.received_at,
+        Donation.amount_fen,
+        Donation.project_id,
+        Donation.donor_key,
+    ).where(
+        Donation.refunded_at.is_(None),
+        Donation.received_at >= min(r.starts_at for r in rules),
+        Donation.received_at < max(r.ends_at for r in rules),
+        Donation.amount_fen >= min(r.min_donation_fen for r in rules),
+    )
+    if all(r.project_ids is not None for r in rules):
+        query = query.where(Donation.project_id.in_(set().union(*(r.project_ids for r in rules))))
+    if from_key is not None:
+        query = query.where(from_key_clause(from_key))
+    rows = dbsession.execute(query.execution_options(yield_per=_FETCH_ROWS))
+    return [
+        DonationFact(i, receipt, at, amount, project, areas[project], donor or None)
+        for i, receipt, at, amount, project, donor in rows
+    ]
+
+
+_FETCH_ROWS = 50_000
+
+
+def _naive_utc(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)

@@ -6,9 +6,12 @@ recompute == incremental):
 * append — new donations that sort after everything a programme has processed continue from
   its running totals (pool from `ProgrammeTally`, projects from `ProjectTally`, donors by an indexed sum);
 * replay — a back-dated donation or a refund: delete the programme's matches from that
-  donation's place in the order onwards, rebuild the totals of the prefix, replay the tail;
+  donation's place in the order onwards, take the prefix's totals as the tallies less what was
+  deleted (so the cost is the tail's), replay the tail;
 * recompute — everything from scratch (a programme created or changed): one streamed pass over
-  the donations as plain tuples, matches written in bulk (COPY on PostgreSQL).
+  the donations as plain tuples, matches written by COPY on PostgreSQL; a rewrite of millions
+  of rows locks `matches` (ACCESS EXCLUSIVE, readers wait for the commit) and rebuilds its
+  secondary indexes afterwards instead of maintaining them row by row (`match_io`).
 
 Every path first locks the programmes' tally rows (SELECT … FOR UPDATE), so two staff recording
 donations at once queue up and the second sees the first's pool usage: a pool is never
@@ -23,10 +26,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from volunteer.db import utcnow
 from volunteer.funds.match_io import (
+    BULK_ROWS,
+    bulk_expected,
+    bulk_lock,
     donation_fact,
     from_key_clause,
     programme_rule,
     project_areas,
+    read_facts,
+    rows_kept,
     tally_key,
     write_matches,
 )
@@ -49,13 +57,14 @@ from volunteer.funds.programme_models import (
     ProjectTally,
 )
 
-STREAM_ROWS = 20_000
 # Re-exported: the donation service builds facts with these.
 __all__ = ["MatchingService", "donation_fact", "programme_rule", "project_areas"]
 
 
 class MatchingService:
     """The match-writing engine; permissions are checked by the services that call it."""
+
+    bulk_rows = BULK_ROWS
 
     def __init__(self, dbsession: Session):
         self.dbsession = dbsession
@@ -93,32 +102,8 @@ class MatchingService:
         )
 
     def _stream(self, rules: Sequence[ProgrammeRule], from_key=None) -> list[DonationFact]:
-        """The effective donations any of `rules` could match, as facts, read in chunks."""
-        query = sa.select(
-            Donation.id,
-            Donation.receipt_no,
-            Donation.received_at,
-            Donation.amount_fen,
-            Donation.project_id,
-            Donation.donor_key,
-        ).where(
-            Donation.refunded_at.is_(None),
-            Donation.received_at >= min(r.starts_at for r in rules),
-            Donation.received_at < max(r.ends_at for r in rules),
-            Donation.amount_fen >= min(r.min_donation_fen for r in rules),
-        )
-        if all(r.project_ids is not None for r in rules):
-            query = query.where(
-                Donation.project_id.in_(set().union(*(r.project_ids for r in rules)))
-            )
-        if from_key is not None:
-            query = query.where(from_key_clause(from_key))
-        areas = project_areas(self.dbsession)
-        rows = self.dbsession.execute(query.execution_options(yield_per=STREAM_ROWS))
-        return [
-            DonationFact(i, receipt, at, amount, project, areas[project], donor or None)
-            for i, receipt, at, amount, project, donor in rows
-        ]
+        """The effective donations any of `rules` could match, as facts (`match_io`)."""
+        return read_facts(self.dbsession, rules, from_key, project_areas(self.dbsession))
 
     # --- the three paths ------------------------------------------------------------------
 
@@ -126,14 +111,18 @@ class MatchingService:
         """Rebuild the provisional matches of these (active) programmes from scratch, in one
         pass over the donations; returns the number of matches written."""
         live = [p for p in programmes if p.status is ProgrammeStatus.ACTIVE]
+        connection = self.dbsession.connection()
+        bulk = connection.dialect.name == "postgresql" and bulk_expected(connection, live)
+        if bulk:
+            bulk_lock(connection)
         tallies = self.lock(p.id for p in programmes)
         ids = [p.id for p in programmes]
-        self.dbsession.execute(
+        deleted = self.dbsession.execute(
             sa.delete(Match).where(
                 Match.programme_id.in_(ids), Match.status == MatchStatus.PROVISIONAL
             ),
             execution_options={"synchronize_session": False},
-        )
+        ).rowcount
         self.dbsession.execute(
             sa.delete(ProjectTally).where(ProjectTally.programme_id.in_(ids)),
             execution_options={"synchronize_session": False},
@@ -148,7 +137,10 @@ class MatchingService:
         facts = self._stream(rules)
         state = MatchState()
         results = compute_matches(facts, rules, state=state)
-        self._write(results, facts)
+        # Rebuilding the indexes costs about a third of maintaining them per written row,
+        # times every row the table keeps: worth it when the rewrite is most of the table.
+        bulk = bulk and len(results) >= max(self.bulk_rows, rows_kept(connection, deleted) // 2)
+        write_matches(connection, results, facts, bulk=bulk)
         self._save(tallies, [r.id for r in rules], state, facts)
         project_rows = [
             {"programme_id": programme_id, "project_id": project_id, "matched_fen": total}
@@ -221,32 +213,48 @@ class MatchingService:
         self._save({rule.id: tally}, [rule.id], state, facts, keep=tally)
 
     def _replay(self, rule: ProgrammeRule, tally: ProgrammeTally, from_key) -> None:
+        """Delete the programme's matches from `from_key` on and match that tail again. The
+        prefix's totals are the running tallies less what was deleted, so the work is the
+        tail's (indexed), not a sum over every match the programme ever made."""
         tail = sa.select(Donation.id).where(from_key_clause(from_key))
-        self.dbsession.execute(
-            sa.delete(Match).where(Match.programme_id == rule.id, Match.donation_id.in_(tail)),
-            execution_options={"synchronize_session": False},
-        )
-        pool_used = self.dbsession.scalar(
-            sa.select(sa.func.coalesce(sa.func.sum(Match.amount_fen), 0)).where(
-                Match.programme_id == rule.id
+        in_tail = (Match.programme_id == rule.id, Match.donation_id.in_(tail))
+        removed = {
+            project_id: int(total or 0)
+            for project_id, total in self.dbsession.execute(
+                sa.select(Match.project_id, sa.func.sum(Match.amount_fen))
+                .where(*in_tail)
+                .group_by(Match.project_id)
             )
+        }
+        self.dbsession.execute(
+            sa.delete(Match).where(*in_tail), execution_options={"synchronize_session": False}
         )
+        table = ProjectTally.__table__
+        columns = sa.select(table.c.project_id, table.c.matched_fen)
+        before = dict(self.dbsession.execute(columns.where(table.c.programme_id == rule.id)).all())
+        prefix = {
+            project_id: before.get(project_id, 0) - removed.get(project_id, 0)
+            for project_id in before.keys() | removed.keys()
+        }
         facts = self._stream([rule], from_key)
-        state = self._prefix_state(rule, int(pool_used), facts)
+        pool_used = tally.matched_fen - sum(removed.values())
+        state = self._prefix_state(rule, pool_used, facts, project_used=prefix)
         results = compute_matches(facts, [rule], state=state)
         self._write(results, facts)
         self._save({rule.id: tally}, [rule.id], state, facts, keep=tally)
-        # The deleted tail may have touched projects the replay did not: rebuild them all.
-        table = ProjectTally.__table__
-        self.dbsession.execute(table.delete().where(table.c.programme_id == rule.id))
-        totals = (
-            sa.select(Match.programme_id, Match.project_id, sa.func.sum(Match.amount_fen))
-            .where(Match.programme_id == rule.id)
-            .group_by(Match.programme_id, Match.project_id)
-        )
+        # Only the projects the deleted or the replayed matches touched can have changed.
+        totals = state.project_used.get(rule.id, {}) if facts else prefix
+        changed = sorted(removed.keys() | {f.project_id for f in facts})
         self.dbsession.execute(
-            table.insert().from_select(["programme_id", "project_id", "matched_fen"], totals)
+            table.delete().where(table.c.programme_id == rule.id, table.c.project_id.in_(changed))
         )
+        rows = [
+            {"programme_id": rule.id, "project_id": project_id, "matched_fen": totals[project_id]}
+            for project_id in changed
+            if totals.get(project_id)
+        ]
+        if rows:
+            self.dbsession.execute(table.insert(), rows)
 
     def _prefix_state(
         self, rule: ProgrammeRule, pool_used: int, facts, project_used=None

@@ -114,8 +114,13 @@ def ledger_totals(dbsession: Session, fund_id: int, date_from: dt.date, date_to:
 
 
 def ledger_balance(dbsession: Session, fund_id: int, until: dt.date) -> int:
-    """The closing balance as helper `ledger.balances` computes it, independently of ours."""
-    by_account = balances(dbsession, fund_id, until=until)
+    """The closing balance as helper `ledger.balances` computes it, independently of ours.
+    When no entry of the fund is posted after `until` (the usual report up to today), the
+    date filter would keep every line, so it is left out: one aggregate, no join."""
+    later = sa.select(
+        sa.exists().where(LedgerEntry.fund_id == fund_id, LedgerEntry.posted_on > until)
+    )
+    by_account = balances(dbsession, fund_id, until=until if dbsession.scalar(later) else None)
     return sum(by_account.get(a, 0) * sign for a, sign in BALANCE_SIGNS.items())
 
 
@@ -145,42 +150,59 @@ def donations_in(fund_id: int, date_from: dt.date, date_to: dt.date):
     )
 
 
-def matches_by_sponsor(dbsession: Session, fund_id: int, date_from, date_to, totals: Totals):
-    """Per sponsor and level: the matches on the period's effective donations (provisional
-    and settled, not clawed back) and the match income the ledger shows for the period."""
-    # A refunded donation has no live match (provisional ones are deleted, settled ones are
-    # clawed back), so only the period needs the donations; when it holds all of the fund's
-    # donations the matches are read by project alone, sparing a join over millions of rows.
+def match_cells(dbsession: Session, fund_id: int, date_from, date_to) -> list[tuple]:
+    """The matches on the period's donations to the fund that are not clawed back, in one
+    aggregate for the whole report: `(project_id, programme_id, binding_limit, status, live,
+    count, fen)` per group, `live` false for a refunded donation's. The sponsor totals sum
+    every group, the matching schedule the live ones.
+
+    A refunded donation has no live match (provisional ones are deleted, settled ones are
+    clawed back), so only the period needs the donations; when it holds all of the fund's
+    donations the matches are read by project alone, sparing a join over millions of rows."""
     start, end = local_bounds(date_from, date_to)
     first, last = dbsession.execute(
         sa.select(sa.func.min(Donation.received_at), sa.func.max(Donation.received_at)).where(
             Donation.fund_id == fund_id
         )
     ).one()
-    query = (
-        sa.select(
-            MatchingProgramme.sponsor,
-            MatchingProgramme.level,
-            sa.func.sum(Match.amount_fen),
-            sa.func.sum(sa.case((Match.status == MatchStatus.SETTLED, Match.amount_fen), else_=0)),
-        )
-        .join(Match, Match.programme_id == MatchingProgramme.id)
-        .where(Match.status != MatchStatus.CLAWED_BACK)
-        .group_by(MatchingProgramme.sponsor, MatchingProgramme.level)
-    )
+    groups = [Match.project_id, Match.programme_id, Match.binding_limit, Match.status]
+    amounts = (sa.func.count(), sa.func.sum(Match.amount_fen))
     if first is not None and start <= first and last < end:
         fund_projects = sa.select(Project.id).where(Project.fund_id == fund_id)
-        query = query.where(Match.project_id.in_(fund_projects))
+        query = (
+            sa.select(*groups, sa.literal(True), *amounts)
+            .where(Match.project_id.in_(fund_projects))
+            .group_by(*groups)
+        )
     else:
-        in_period = sa.select(Donation.id).where(*donations_in(fund_id, date_from, date_to))
-        query = query.where(Match.donation_id.in_(in_period))
-    rows = {
-        (sponsor, str(level)): {"matched_fen": int(m or 0), "settled_fen": int(s or 0)}
-        for sponsor, level, m, s in dbsession.execute(query)
+        live = Donation.refunded_at.is_(None)
+        query = (
+            sa.select(*groups, live, *amounts)
+            .join(Donation, Donation.id == Match.donation_id)
+            .where(*donations_in(fund_id, date_from, date_to))
+            .group_by(*groups, live)
+        )
+    query = query.where(Match.status != MatchStatus.CLAWED_BACK)
+    return [tuple(row) for row in dbsession.execute(query)]
+
+
+def matches_by_sponsor(dbsession: Session, cells: list[tuple], totals: Totals):
+    """Per sponsor and level: the matches on the period's effective donations (provisional
+    and settled, not clawed back: `match_cells`) and the match income the ledger shows for
+    the period."""
+    programmes = {
+        i: (sponsor, str(level))
+        for i, sponsor, level in dbsession.execute(
+            sa.select(MatchingProgramme.id, MatchingProgramme.sponsor, MatchingProgramme.level)
+        )
     }
-    levels = dict(
-        dbsession.execute(sa.select(MatchingProgramme.sponsor, MatchingProgramme.level)).all()
-    )
+    rows: dict = {}
+    for _, programme_id, _, status, _, _, fen in cells:
+        values = rows.setdefault(programmes[programme_id], {"matched_fen": 0, "settled_fen": 0})
+        values["matched_fen"] += int(fen or 0)
+        if status == MatchStatus.SETTLED:
+            values["settled_fen"] += int(fen or 0)
+    levels = {sponsor: level for sponsor, level in programmes.values()}
     for sponsor, (debit, credit) in totals.sponsors.items():
         key = (sponsor, str(levels.get(sponsor, "")))
         rows.setdefault(key, {"matched_fen": 0, "settled_fen": 0})["posted_fen"] = credit - debit

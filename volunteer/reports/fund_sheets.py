@@ -27,28 +27,18 @@ from volunteer.funds.programme_models import (
     LIMIT_LABELS,
     MATCH_STATUS_LABELS,
     SPONSOR_LEVEL_LABELS,
-    Match,
     MatchingProgramme,
-    MatchStatus,
 )
 from volunteer.reports import fund_queries as q
+from volunteer.reports.fund_donor_sheet import donor_sheet, yuan
 from volunteer.spreadsheets.writer import Sheet
 
-STREAM_ROWS = 50_000
-UTC_TO_SHANGHAI = dt.timedelta(hours=8)  # no daylight saving in China since 1991
 AMOUNT = "金额(元)"
 # fmt: off
-DONOR_HEADERS = ("收据编号", "捐赠时间", "捐赠人", "匿名", AMOUNT, "项目编号", "渠道", "退款时间",
-                 "关联方", "短时多笔小额", "配捐后退款")
 DISBURSEMENT_HEADERS = ("编号", "项目编号", "受益人", "支出类别", "用途", AMOUNT, "状态", "申请人",
                         "申请时间", "审批人", "审批时间", "审批意见", "凭证号", "附件SHA-256",
                         "分录序号")
 # fmt: on
-
-
-def yuan(fen: int | None) -> Decimal | None:
-    """Exact yuan with two decimals: 12345 fen → Decimal('123.45')."""
-    return None if fen is None else Decimal(int(fen)).scaleb(-2)
 
 
 def level_label(level: str) -> str:
@@ -62,8 +52,8 @@ def auditor_sheets(dbsession, fund: Fund, data: dict) -> list[Sheet]:
         _statement(data),
         _receipts(data),
         _sponsors(data),
-        Sheet("捐赠明细", DONOR_HEADERS, _donor_rows(dbsession, fund, date_from, date_to)),
-        _schedule(dbsession, fund, date_from, date_to),
+        donor_sheet(dbsession, fund, date_from, date_to),
+        _schedule(dbsession, fund, data, date_from, date_to),
         Sheet(
             "支出明细",
             DISBURSEMENT_HEADERS,
@@ -140,57 +130,7 @@ def _sponsors(data: dict) -> Sheet:
     return Sheet("按资助方", headers, rows)
 
 
-def _donor_rows(dbsession, fund, date_from, date_to):
-    # The one sheet that can hold 200,000 rows, so it is read through Core with plain column
-    # types (the ORM and the UTC type decorator cost a few microseconds a row each, which is
-    # most of the report's time), project codes come from a dict instead of a join, and the
-    # stored naive-UTC times are shifted to Shanghai wall-clock here.
-    codes = dict(
-        dbsession.execute(
-            sa.select(Project.id, Project.code).where(Project.fund_id == fund.id)
-        ).all()
-    )
-    plain = sa.DateTime()
-    query = (
-        sa.select(
-            Donation.receipt_no,
-            sa.type_coerce(Donation.received_at, plain),
-            Donation.donor_name,
-            Donation.anonymous,
-            Donation.amount_fen,
-            Donation.project_id,
-            Donation.channel,
-            sa.type_coerce(Donation.refunded_at, plain),
-            Donation.flag_related_party,
-            Donation.flag_rapid_small,
-            Donation.flag_refund_after_match,
-        )
-        .where(*q.donations_in(fund.id, date_from, date_to))
-        .order_by(Donation.received_at, Donation.receipt_no)
-        .execution_options(yield_per=STREAM_ROWS)
-    )
-    yes = {True: "是", False: None}
-    for (
-        receipt,
-        at,
-        donor,
-        anonymous,
-        amount,
-        project,
-        channel,
-        refunded,
-        rp,
-        rs,
-        ram,
-    ) in dbsession.connection().execute(query):
-        yield (
-            receipt, at + UTC_TO_SHANGHAI, "匿名" if anonymous else donor, yes[anonymous],
-            yuan(amount), codes.get(project), channel, refunded and refunded + UTC_TO_SHANGHAI,
-            yes[rp], yes[rs], yes[ram],
-        )  # fmt: skip
-
-
-def _schedule(dbsession, fund, date_from, date_to) -> Sheet:
+def _schedule(dbsession, fund, data, date_from, date_to) -> Sheet:
     where = (*q.donations_in(fund.id, date_from, date_to), Donation.refunded_at.is_(None))
     raised = dict(
         dbsession.execute(
@@ -199,21 +139,10 @@ def _schedule(dbsession, fund, date_from, date_to) -> Sheet:
             .group_by(Donation.project_id)
         ).all()
     )
-    grouped = dbsession.execute(
-        sa.select(
-            Match.project_id,
-            Match.programme_id,
-            Match.binding_limit,
-            Match.status,
-            sa.func.count(),
-            sa.func.sum(Match.amount_fen),
-        )
-        .join(Donation, Donation.id == Match.donation_id)
-        .where(*where, Match.status != MatchStatus.CLAWED_BACK)
-        .group_by(Match.project_id, Match.programme_id, Match.binding_limit, Match.status)
-    ).all()
     cells: dict = defaultdict(lambda: {"fen": 0, "limits": Counter(), "status": Counter()})
-    for project_id, programme_id, limit, status, count, amount in grouped:
+    for project_id, programme_id, limit, status, live, count, amount in data["_cells"]:
+        if not live:
+            continue
         cell = cells[(project_id, programme_id)]
         cell["fen"] += int(amount or 0)
         cell["limits"][limit] += count

@@ -46,6 +46,7 @@ def period(params: ReportParams) -> tuple[dt.date, dt.date]:
 def statement(dbsession, fund: Fund, date_from: dt.date, date_to: dt.date) -> dict:
     """The statement as plain data (fen), everything from one aggregate over the lines."""
     totals = q.ledger_totals(dbsession, fund.id, date_from, date_to)
+    cells = q.match_cells(dbsession, fund.id, date_from, date_to)
     donations = totals.credits(q.DONATION_INCOME)
     refunds = totals.debits(q.DONATION_INCOME)
     matches = totals.net_credit(q.MATCH_INCOME)
@@ -74,7 +75,7 @@ def statement(dbsession, fund: Fund, date_from: dt.date, date_to: dt.date) -> di
         "reclassifications_fen": reclassified,
         "closing_fen": totals.balance("closing"),
         "receipts": {"donations_fen": donations, "refunds_fen": refunds, "matches_fen": matches},
-        "matches_by_sponsor": q.matches_by_sponsor(dbsession, fund.id, date_from, date_to, totals),
+        "matches_by_sponsor": q.matches_by_sponsor(dbsession, cells, totals),
         "reclassifications": [{"from": "restricted", "to": "unrestricted", "amount_fen": released}],
         "restricted": {
             "opening_fen": totals.restricted("opening"),
@@ -96,6 +97,8 @@ def statement(dbsession, fund: Fund, date_from: dt.date, date_to: dt.date) -> di
         },
         # Per entry kind in the period (not part of the JSON contract; the workbook shows it).
         "_kinds": {str(k): v for k, v in totals.kinds.items()},
+        # The match aggregate, which the workbook's matching schedule reuses.
+        "_cells": cells,
         "check": {
             "computed_closing_fen": computed,
             "ledger_closing_fen": ledger_closing,
@@ -120,11 +123,11 @@ def fund_statement(params: ReportParams) -> ReportResult:
     date_from, date_to = period(params)
     data = statement(params.dbsession, fund, date_from, date_to)
     data["generated_by"] = params.actor_name
-    kinds = data.pop("_kinds")
+    kinds, cells = data.pop("_kinds"), data.pop("_cells")
     moment = dt.datetime.fromisoformat(data["ledger"]["as_of"])
     return ReportResult(
         data,
-        partial(auditor_sheets, params.dbsession, fund, {**data, "_kinds": kinds}),
+        partial(auditor_sheets, params.dbsession, fund, {**data, "_kinds": kinds, "_cells": cells}),
         partial(
             write_report_workbook,
             as_of=moment,

@@ -14,6 +14,8 @@ times shown in Shanghai, text columns as "@")."""
 from __future__ import annotations
 
 import datetime as dt
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -132,14 +134,30 @@ def _sheet_parts(sheet: Sheet) -> Iterable[str]:
     yield f"<row>{cells}</row>"
     get = _FORMAT.get
     for row in sheet.rows:
-        if text:
+        if type(row) is RowsXml:
+            yield row
+        elif text:
             cells = "".join(
                 _as_text(v) if i in text else (get(type(v)) or _cell)(v) for i, v in enumerate(row)
             )
+            yield f"<row>{cells}</row>"
         else:
-            cells = "".join([(get(type(v)) or _cell)(v) for v in row])
-        yield f"<row>{cells}</row>"
+            yield f"<row>{''.join([(get(type(v)) or _cell)(v) for v in row])}</row>"
     yield "</sheetData></worksheet>"
+
+
+class RowsXml(str):
+    """Rows already rendered as `<row>` elements (of a sheet without text columns, exactly as
+    `row_xml` would render them), which a sheet's `rows` may yield among value tuples; they
+    are written as they are."""
+
+    __slots__ = ()
+
+
+def row_xml(row) -> str:
+    """The `<row>` element of one row of values in a sheet without text columns."""
+    get = _FORMAT.get
+    return f"<row>{''.join([(get(type(v)) or _cell)(v) for v in row])}</row>"
 
 
 def _member(archive: zipfile.ZipFile, name: str, parts: Iterable[str]) -> None:
@@ -150,14 +168,49 @@ def _member(archive: zipfile.ZipFile, name: str, parts: Iterable[str]) -> None:
     info._compresslevel = 1
     buffer: list[str] = []
     size = 0
-    with archive.open(info, "w", force_zip64=True) as out:
+    with archive.open(info, "w", force_zip64=True) as out, _Deflater(out) as write:
         for part in parts:
             buffer.append(part)
             size += len(part)
             if size > _FLUSH_BYTES:
-                out.write("".join(buffer).encode("utf-8"))
+                write(buffer)
                 buffer, size = [], 0
-        out.write("".join(buffer).encode("utf-8"))
+        write(buffer)
+
+
+class _Deflater:
+    """Encodes and compresses the member's megabyte blocks on a thread of its own, in order,
+    while the caller produces the next ones (zlib releases the GIL, and the rows mostly come
+    from the database): the same blocks as written inline, so the same bytes."""
+
+    def __init__(self, out) -> None:
+        self.out = out
+        self.blocks: queue.Queue = queue.Queue(maxsize=4)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="xlsx-deflate", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self._put
+
+    def _put(self, block: list[str]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.blocks.put(block)
+
+    def _run(self) -> None:
+        while (block := self.blocks.get()) is not None:
+            if self.error is None:
+                try:
+                    self.out.write("".join(block).encode("utf-8"))
+                except BaseException as exc:  # handed to the caller, raised there
+                    self.error = exc
+
+    def __exit__(self, *exc_info) -> None:
+        self.blocks.put(None)
+        self.thread.join()
+        if self.error is not None and exc_info[0] is None:
+            raise self.error
 
 
 def _iso(moment: dt.datetime) -> str:
