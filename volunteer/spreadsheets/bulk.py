@@ -9,8 +9,12 @@ rows stored are the ones a Core INSERT would have stored.
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+
+_MEMO = 512
 
 
 def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
@@ -30,12 +34,34 @@ def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
     ]
     columns = [table.c[key] for key in given] + defaulted
     processors = [c.type._cached_bind_processor(dialect) for c in columns]
-    defaults = [_default_value(c) for c in defaulted]
+    defaults = [
+        v if p is None or v is None else p(v)
+        for v, p in zip(map(_default_value, defaulted), processors[len(given) :], strict=True)
+    ]
+    pick = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
+    converting = [(i, p, {}) for i, p in enumerate(processors[: len(given)]) if p is not None]
 
     def values():
+        # Dates, enums and the import's timestamps repeat from row to row: each column
+        # remembers its first few hundred distinct results (keyed by type too, so 1 and
+        # True never share one).
         for row in rows:
-            raw = [row[key] for key in given] + defaults
-            yield [v if p is None or v is None else p(v) for v, p in zip(raw, processors)]  # noqa: B905 - same length by construction
+            out = [*pick(row), *defaults]
+            for i, p, seen in converting:
+                v = out[i]
+                if v is not None:
+                    key = (v.__class__, v)
+                    try:
+                        done = seen.get(key)
+                    except TypeError:  # unhashable (JSON): convert every time
+                        out[i] = p(v)
+                        continue
+                    if done is None:
+                        done = p(v)
+                        if len(seen) < _MEMO:
+                            seen[key] = done
+                    out[i] = done
+            yield out
 
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)

@@ -45,8 +45,10 @@ def safe_text(value: str) -> str:
     """`value` made safe to open in a spreadsheet program (no formula, no DDE)."""
     if value and value[0] in FORMULA_TRIGGERS:
         value = "'" + value
-    # openpyxl refuses control characters; they never belong in a cell anyway.
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    # openpyxl refuses control characters; they never belong in a cell anyway. (A printable
+    # string holds none: they are all in category Cc.)
+    if not value.isprintable():
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return value[:_MAX_CELL_TEXT]
 
 
@@ -64,36 +66,55 @@ def sheet_title(title: str) -> str:
 
 
 class _CellMaker:
-    """Turns python values into cells; styled cells only where a format is needed."""
+    """Turns python values into cells; styled cells only where a format is needed.
+
+    A styled cell is made once per column and format and then reused: openpyxl's write-only
+    sheet serialises each appended row before `append` returns, so the next row may rebind
+    it. Unstyled values are handed over as plain Python values (openpyxl reuses one cell).
+    """
 
     def __init__(self, worksheet) -> None:
         self.worksheet = worksheet
+        self._cells: dict[tuple[int, str], WriteOnlyCell] = {}
 
-    def styled(self, value: object, number_format: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.worksheet, value=value)
-        cell.number_format = number_format
+    def styled(self, value: object, number_format: str, column: int = -1) -> WriteOnlyCell:
+        cell = self._cells.get((column, number_format))
+        if cell is None or column < 0:
+            cell = WriteOnlyCell(self.worksheet, value=value)
+            cell.number_format = number_format
+            if column >= 0:
+                self._cells[column, number_format] = cell
+        else:
+            cell.value = value
         return cell
 
-    def __call__(self, value: object, as_text: bool) -> object:
+    def __call__(self, value: object, as_text: bool, column: int = -1) -> object:
         if value is None:
             return None
+        cls = value.__class__
         if as_text:
-            text = value if isinstance(value, str) else _plain(value)
-            return self.styled(safe_text(text), TEXT_FORMAT)
+            text = value if cls is str else _plain(value)
+            return self.styled(safe_text(text), TEXT_FORMAT, column)
+        if cls is str:
+            return safe_text(value)
+        if cls is bool:
+            return "是" if value else "否"
+        if cls is int or cls is float:
+            return value
+        if isinstance(value, Decimal):
+            return self.styled(value, MONEY_FORMAT, column)
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:  # stored instants are UTC; people read Shanghai time
+                value = value.astimezone(SHANGHAI).replace(tzinfo=None)
+            return self.styled(value, DATETIME_FORMAT, column)
+        if isinstance(value, dt.date):
+            return self.styled(value, DATE_FORMAT, column)
+        if isinstance(value, dt.time):
+            return self.styled(value, TIME_FORMAT, column)
         if isinstance(value, str):
             return safe_text(value)
         if isinstance(value, bool):
             return "是" if value else "否"
-        if isinstance(value, Decimal):
-            return self.styled(value, MONEY_FORMAT)
-        if isinstance(value, dt.datetime):
-            if value.tzinfo is not None:  # stored instants are UTC; people read Shanghai time
-                value = value.astimezone(SHANGHAI).replace(tzinfo=None)
-            return self.styled(value, DATETIME_FORMAT)
-        if isinstance(value, dt.date):
-            return self.styled(value, DATE_FORMAT)
-        if isinstance(value, dt.time):
-            return self.styled(value, TIME_FORMAT)
         if isinstance(value, int | float):
             return value
         return safe_text(str(value))
@@ -132,12 +153,25 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header_cells.append(cell)
     worksheet.append(header_cells)
-    if text:
-        for row in sheet.rows:
-            worksheet.append([make(v, i in text) for i, v in enumerate(row)])
-    else:
-        for row in sheet.rows:
-            worksheet.append([make(v, False) for v in row])
+    append, first_chars = worksheet.append, frozenset(FORMULA_TRIGGERS)
+    for row in sheet.rows:
+        # Inline the common case, what `make` would return unchanged: None and a plain,
+        # printable, formula-free string outside the text columns.
+        append(
+            [
+                v
+                if v is None
+                or (
+                    v.__class__ is str
+                    and v[:1] not in first_chars
+                    and i not in text
+                    and len(v) <= _MAX_CELL_TEXT
+                    and v.isprintable()
+                )
+                else make(v, i in text, i)
+                for i, v in enumerate(row)
+            ]
+        )
 
 
 def write_workbook(target: str | IO[bytes], sheets: Iterable[Sheet]) -> None:

@@ -4,7 +4,7 @@ ones that do not exist yet for historical 补录, and widening their dates to th
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ class ActivityRef:
     ends_on: dt.date
     cap: int | None
     db_id: int | None
+    _facts: ActivityFacts | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_new(self) -> bool:
@@ -33,7 +34,9 @@ class ActivityRef:
     def facts(self, day: dt.date) -> ActivityFacts:
         if self.is_new:  # created to fit its rows: the date range is whatever the rows say
             return ActivityFacts(self.id, day, day, None, self.name)
-        return ActivityFacts(self.id, self.starts_on, self.ends_on, self.cap, self.name)
+        if self._facts is None:  # a stored activity's dates do not move during an import
+            self._facts = ActivityFacts(self.id, self.starts_on, self.ends_on, self.cap, self.name)
+        return self._facts
 
 
 def _key(name: str) -> str:

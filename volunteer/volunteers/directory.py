@@ -53,8 +53,9 @@ class Identity:
 
 def row_identity(vault: PiiVault, values: dict, cache: dict | None = None) -> Identity | str:
     """The identity in a row's values, or a Chinese reason why there is none. `cache` maps
-    numbers to blind indexes across the chunks of one import (a volunteer's number repeats
-    on every row of theirs; the keyed hash is the costly part)."""
+    numbers to blind indexes, and (number, volunteer number) to identities, across the
+    chunks of one import (a volunteer's number repeats on every row of theirs; the keyed
+    hash is the costly part)."""
     number = values.get("id_number")
     volunteer_no = (values.get("volunteer_no") or "").strip().upper() or None
     if number and "*" in number:
@@ -68,10 +69,14 @@ def row_identity(vault: PiiVault, values: dict, cache: dict | None = None) -> Id
             number = first17 + check_digit(first17)
         if cache is None:
             return Identity(vault.blind_index(number), number, volunteer_no, None)
-        index = cache.get(number)
-        if index is None:
-            index = cache[number] = vault.blind_index(number)
-        return Identity(index, number, volunteer_no, None)
+        # The identity itself is cached (it is immutable), keyed by what it is made of.
+        identity = cache.get((number, volunteer_no))
+        if identity is None:
+            index = cache.get(number)
+            if index is None:
+                index = cache[number] = vault.blind_index(number)
+            identity = cache[number, volunteer_no] = Identity(index, number, volunteer_no, None)
+        return identity
     if volunteer_no:
         return Identity(None, None, volunteer_no, None)
     return "请填写证件号码"

@@ -108,7 +108,13 @@ class Exporter:
     def records(self, filters: ExportFilters) -> Sheet:
         query = (
             sa.select(
-                ServiceRecord,
+                ServiceRecord.service_date,
+                ServiceRecord.start_at,
+                ServiceRecord.end_at,
+                ServiceRecord.minutes,
+                ServiceRecord.content,
+                ServiceRecord.status,
+                ServiceRecord.remark,
                 Volunteer.name,
                 Volunteer.id_cipher,
                 Volunteer.id_masked,
@@ -155,20 +161,38 @@ class Exporter:
             )
 
         def rows():
-            for r, name, cipher, masked, number, activity, org in self._stream(query):
+            reveal, hours = self.reveal, {}  # a few distinct durations repeat on every row
+            for (
+                day,
+                start,
+                end,
+                minutes,
+                content,
+                status,
+                remark,
+                name,
+                cipher,
+                masked,
+                number,
+                activity,
+                org,
+            ) in self._stream(query):
+                shown = hours.get(minutes)
+                if shown is None:
+                    shown = hours[minutes] = hours_decimal(minutes)
                 yield [
                     name,
-                    self._id(cipher, masked),
+                    self.vault.decrypt(cipher) if reveal else masked,
                     number,
                     activity,
                     org,
-                    r.service_date,
-                    clock(r.start_at),
-                    clock(r.end_at),
-                    hours_decimal(r.minutes),
-                    r.content,
-                    status_label[r.status],
-                    r.remark,
+                    day,
+                    None if start is None else clock(start),
+                    None if end is None else clock(end),
+                    shown,
+                    content,
+                    status_label[status],
+                    remark,
                 ]
 
         return Sheet(HOURS.title, _headers(HOURS, *keys), rows(), ID_COLUMNS)

@@ -226,6 +226,27 @@ def _daily_cap(
     )
 
 
+def plainly_valid(
+    minutes: int,
+    service_date: date,
+    activity: ActivityFacts | None,
+    rules: HourRules,
+    today: date,
+) -> bool:
+    """True when `check_record` would find nothing for a record with no start/end time, of
+    `activity`, whose volunteer has no other record that day (without start and end,
+    records of other days cannot overlap it): the common case of an import. False means
+    "ask `check_record`", which words the violations; not that the record is invalid."""
+    return (
+        0 < minutes <= rules.daily_cap_minutes
+        and (rules.allow_future or service_date <= today)
+        and (rules.max_past_days is None or (today - service_date).days <= rules.max_past_days)
+        and activity is not None
+        and activity.starts_on <= service_date <= activity.ends_on
+        and (activity.duration_cap_minutes is None or minutes <= activity.duration_cap_minutes)
+    )
+
+
 def check_record(
     rec: ProposedRecord,
     activity: ActivityFacts | None,

@@ -11,7 +11,7 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from volunteer.authz import Permission
-from volunteer.db import SHANGHAI, utcnow
+from volunteer.db import utcnow
 from volunteer.spreadsheets.bulk import insert_rows
 from volunteer.spreadsheets.importing import (
     CREATE,
@@ -25,6 +25,7 @@ from volunteer.spreadsheets.importing import (
 from volunteer.volunteers import hour_rules
 from volunteer.volunteers.activity_index import ActivityIndex
 from volunteer.volunteers.directory import VolunteerDirectory, id_filters, row_identity, same_name
+from volunteer.volunteers.hours_checks import HourChecks
 from volunteer.volunteers.importers import RegistrationRules
 from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
 from volunteer.volunteers.settings import hour_rules_from
@@ -45,15 +46,8 @@ _RECORD_COLUMNS = (
 )
 
 
-_ONE_DAY = dt.timedelta(days=1)
-
-
-def _moment(day: dt.date, clock: dt.time | None) -> dt.datetime | None:
-    return None if clock is None else dt.datetime.combine(day, clock, SHANGHAI)
-
-
 @register
-class HoursImporter(Importer):
+class HoursImporter(HourChecks, Importer):
     spec = HOURS
     permission = Permission.HOURS_RECORD
 
@@ -66,7 +60,8 @@ class HoursImporter(Importer):
         # Records accepted earlier in this file, per volunteer key and service date, for the
         # duplicate, daily-cap and overlap rules.
         self.accepted: dict[object, dict[dt.date, list]] = defaultdict(dict)
-        self.index_cache: dict[str, str] = {}
+        self.batch_id: int | None = None
+        self.index_cache: dict = {}  # see `row_identity`
         self.new_volunteers: dict[str, dict] = {}
         self.may_approve = ctx.scope.may(Permission.HOURS_APPROVE)
 
@@ -78,7 +73,8 @@ class HoursImporter(Importer):
         return [self._plan_row(r, i, stored) for r, i in zip(rows, identities, strict=True)]
 
     def _stored_records(self, rows, identities):
-        """Stored records of the chunk's known volunteers around the chunk's dates."""
+        """Stored records of the chunk's known volunteers on the chunk's dates, and their
+        timed records of the days either side."""
         ids, dates = set(), [r.values["service_date"] for r in rows if not r.errors]
         for identity in identities:
             if identity is not None and not isinstance(identity, str):
@@ -88,11 +84,26 @@ class HoursImporter(Importer):
         by_volunteer: dict[int, list] = defaultdict(list)
         if not ids or not dates:
             return by_volunteer
-        low, high = min(dates) - dt.timedelta(days=1), max(dates) + dt.timedelta(days=1)
-        for matches in id_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
-            query = sa.select(*_RECORD_COLUMNS).where(
-                matches, ServiceRecord.service_date.between(low, high)
+        first, last, day = min(dates), max(dates), dt.timedelta(days=1)
+        # The days either side matter only for overlaps across midnight: of those, only
+        # the records with a start and an end are needed.
+        near = sa.or_(
+            ServiceRecord.service_date.between(first, last),
+            sa.and_(
+                ServiceRecord.service_date.between(first - day, last + day),
+                ServiceRecord.start_at.is_not(None),
+                ServiceRecord.end_at.is_not(None),
+            ),
+        )
+        if self.batch_id is not None:
+            # Rows this import already wrote are in `self.accepted`; reading them back as
+            # stored records would count them twice.
+            near = sa.and_(
+                near,
+                sa.or_(ServiceRecord.batch_id.is_(None), ServiceRecord.batch_id != self.batch_id),
             )
+        for matches in id_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
+            query = sa.select(*_RECORD_COLUMNS).where(matches, near)
             for record in self.dbsession.execute(query):
                 by_volunteer[record.volunteer_id].append(record)
         return by_volunteer
@@ -116,17 +127,19 @@ class HoursImporter(Importer):
             return Planned(row, ERROR)
         day = row.values["service_date"]
         existing = [] if isinstance(volunteer_key, tuple) else stored.get(volunteer_key, [])
-        same = next(
-            (
-                r
-                for r in existing
-                if r.activity_id == activity.id
-                and r.service_date == day
-                and r.voided_at is None
-                and r.status is not RecordStatus.REJECTED
-            ),
-            None,
-        )
+        same = None
+        if existing:
+            same = next(
+                (
+                    r
+                    for r in existing
+                    if r.activity_id == activity.id
+                    and r.service_date == day
+                    and r.voided_at is None
+                    and r.status is not RecordStatus.REJECTED
+                ),
+                None,
+            )
         fields = {
             "minutes": minutes,
             "start_at": start,
@@ -137,7 +150,7 @@ class HoursImporter(Importer):
         }
         if same is not None:
             return self._plan_existing(row, same, fields, activity, volunteer_key, existing)
-        proposed = hour_rules.ProposedRecord(
+        proposed = (
             volunteer_key if isinstance(volunteer_key, int) else -1,
             activity.id,
             day,
@@ -178,59 +191,6 @@ class HoursImporter(Importer):
             return None
         self.new_volunteers[identity.index] = payload
         return ("new", identity.index)
-
-    def _timing(self, row):
-        v, day = row.values, row.values["service_date"]
-        start, end = _moment(day, v["start"]), _moment(day, v["end"])
-        minutes = v["hours"]
-        if minutes is None:
-            if start is None or end is None:
-                self.error(row, "hours", "请填写服务时长，或同时填写开始时间和结束时间")
-                return None
-            minutes = int((end - start).total_seconds() // 60)
-        return minutes, start, end
-
-    def _passes_rules(self, row, proposed, activity, volunteer_key, stored, exclude_id=None):
-        # The rules compare a record with the same day (duplicate, daily cap) and the days
-        # either side (overnight overlap) only, as `_stored_records` already assumes.
-        day = proposed.service_date
-        near = (day - _ONE_DAY, day, day + _ONE_DAY)
-        accepted = self.accepted[volunteer_key]
-        others = [
-            hour_rules.ExistingRecord(
-                r.id,
-                r.activity_id,
-                r.service_date,
-                r.minutes,
-                r.start_at,
-                r.end_at,
-                r.status.value,
-                r.voided_at is not None,
-            )
-            for r in stored
-            if r.id != exclude_id and r.service_date in near
-        ]
-        for on in near:
-            others += accepted.get(on, ())
-        violations = hour_rules.check_record(
-            proposed, activity.facts(proposed.service_date), others, self.rules, self.ctx.today
-        )
-        for violation in violations:
-            self.error(row, _column_of(violation.code), violation.message_zh)
-        if violations:
-            return False
-        accepted.setdefault(day, []).append(
-            hour_rules.ExistingRecord(
-                -row.row_number,
-                activity.id,
-                proposed.service_date,
-                proposed.minutes,
-                proposed.start,
-                proposed.end,
-                "pending",
-            )
-        )
-        return True
 
     def _plan_existing(self, row, same, fields, activity, volunteer_key, stored):
         stored_values = same._mapping
@@ -276,8 +236,15 @@ class HoursImporter(Importer):
         return Planned(row, UPDATE, (same.id, changes))
 
     def write(self, planned, batch):
+        self.batch_id = batch.id
         fresh = [p for k, p in self.new_volunteers.items() if k not in self.directory.by_index]
         self.registration.insert(fresh, batch, self.directory)
+        for payload in fresh:
+            # Later chunks find these volunteers by id: their accepted rows move with them.
+            pending = self.accepted.pop(("new", payload["id_index"]), {})
+            for day, records in pending.items():
+                vid = self.directory.by_index[payload["id_index"]].id
+                self.accepted[vid].setdefault(day, []).extend(records)
         self.activities.create_pending(batch)
         now, rows = utcnow(), []
         for item in planned:
@@ -331,13 +298,3 @@ class HoursImporter(Importer):
             )
         )
         return result.rowcount
-
-
-def _column_of(code: str) -> str:
-    if code in ("future_date", "too_old", "outside_activity"):
-        return "service_date"
-    if code in ("time_incomplete", "time_order", "time_date_mismatch", "overlap"):
-        return "start"
-    if code == "duplicate":
-        return "activity"
-    return "hours"
