@@ -6,6 +6,7 @@ from functools import partial
 
 import pytest
 
+from tests.unit.incubation.workflow_expectations import assert_outcome, assert_table
 from volunteer.incubation.statemachine import GuardFailed, IllegalTransition, RoleNotAllowed
 from volunteer.incubation.workdays import WorkCalendar
 from volunteer.incubation.workflow import (
@@ -104,43 +105,15 @@ def passing_facts(state: str) -> CaseFacts:
     )
 
 
-def expected_outcome(state, action, role):
-    row = EXPECTED.get((state, action))
-    if row and role in row[1]:
-        return ("ok", row[0])
-    if not any(role in roles for (_, a), (_, roles) in EXPECTED.items() if a == action):
-        return ("403", None)
-    if row is None:
-        open_ = [a for (s, a), (_, roles) in EXPECTED.items() if s == state and role in roles]
-        return ("409", sorted(open_))
-    return ("403", None)
-
-
 def test_the_module_table_is_the_expected_table():
-    print(CASE_WORKFLOW.describe())
-    actual = {(t.source, t.name): (t.target, set(t.roles)) for t in CASE_WORKFLOW.transitions}
-    assert actual == EXPECTED
-    assert set(CASE_WORKFLOW.states) == set(STATES)
-    assert set(CASE_WORKFLOW.actions) == set(ACTIONS)
-    assert CASE_WORKFLOW.terminal == TERMINAL
-    assert CASE_WORKFLOW.initial == "draft"
+    assert_table(CASE_WORKFLOW, EXPECTED, STATES, ACTIONS, TERMINAL, "draft")
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", ACTIONS)
 @pytest.mark.parametrize("state", STATES)
 def test_every_state_action_role(state, action, role):
-    kind, detail = expected_outcome(state, action, role)
-    facts = passing_facts(state)
-    if kind == "ok":
-        assert CASE_WORKFLOW.apply(state, action, role, facts) == detail
-    elif kind == "403":
-        with pytest.raises(RoleNotAllowed):
-            CASE_WORKFLOW.apply(state, action, role, facts)
-    else:
-        with pytest.raises(IllegalTransition) as info:
-            CASE_WORKFLOW.apply(state, action, role, facts)
-        assert sorted(info.value.allowed_actions) == detail
+    assert_outcome(CASE_WORKFLOW, EXPECTED, state, action, role, passing_facts(state))
 
 
 @pytest.mark.parametrize("state", sorted(TERMINAL))
