@@ -38,6 +38,7 @@ from volunteer.funds.match_io import (
     tally_key,
     write_matches,
 )
+from volunteer.funds.match_read import prefix_state
 from volunteer.funds.matching import (
     DonationFact,
     MatchResult,
@@ -198,7 +199,7 @@ class MatchingService:
             )
         }
         used = {p: t.matched_fen for p, t in kept.items() if t.matched_fen}
-        state = self._prefix_state(rule, tally.matched_fen, facts, project_used=used)
+        state = prefix_state(self.dbsession, rule, tally.matched_fen, facts, project_used=used)
         state.last_key = tally_key(tally)
         results = compute_matches(facts, [rule], state=state)
         self._write(results, facts)
@@ -238,7 +239,7 @@ class MatchingService:
         }
         facts = self._stream([rule], from_key)
         pool_used = tally.matched_fen - sum(removed.values())
-        state = self._prefix_state(rule, pool_used, facts, project_used=prefix)
+        state = prefix_state(self.dbsession, rule, pool_used, facts, project_used=prefix)
         results = compute_matches(facts, [rule], state=state)
         self._write(results, facts)
         self._save({rule.id: tally}, [rule.id], state, facts, keep=tally)
@@ -255,40 +256,6 @@ class MatchingService:
         ]
         if rows:
             self.dbsession.execute(table.insert(), rows)
-
-    def _prefix_state(
-        self, rule: ProgrammeRule, pool_used: int, facts, project_used=None
-    ) -> MatchState:
-        """The running totals the pure module needs for `facts`: pool, and the project and
-        donor totals of just the projects and donors those facts touch."""
-        state = MatchState()
-        if pool_used:
-            state.pool_used[rule.id] = pool_used
-        projects = sorted({f.project_id for f in facts})
-        if not projects:
-            return state
-        in_programme = (Match.programme_id == rule.id, Match.project_id.in_(projects))
-        if project_used is None:
-            project_used = dict(
-                self.dbsession.execute(
-                    sa.select(Match.project_id, sa.func.sum(Match.amount_fen))
-                    .where(*in_programme)
-                    .group_by(Match.project_id)
-                ).all()
-            )
-        state.project_used[rule.id] = {k: int(v) for k, v in project_used.items() if v}
-        donors = sorted({f.donor_key for f in facts if f.donor_key})
-        if rule.per_donor_project_cap_fen is not None and donors:
-            by_donor: dict[int, dict[str, int]] = {}
-            for project_id, donor, total in self.dbsession.execute(
-                sa.select(Match.project_id, Match.donor_key, sa.func.sum(Match.amount_fen))
-                .where(*in_programme, Match.donor_key.in_(donors))
-                .group_by(Match.project_id, Match.donor_key)
-            ):
-                if total:
-                    by_donor.setdefault(project_id, {})[donor] = int(total)
-            state.donor_used[rule.id] = by_donor
-        return state
 
     def _save(self, tallies, programme_ids, state: MatchState, facts, keep=None) -> None:
         # The tally's key may run ahead of the last matched donation (a refund leaves it); that
