@@ -14,40 +14,30 @@ import datetime as dt
 import os
 import random
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-import alembic.command
-import alembic.config
 import python_calamine
 import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
-from volunteer.areas.models import AreaLevel, OrganisationKind
-from volunteer.areas.services import add_area, add_organisation
 from volunteer.audit import SYSTEM_ACTOR, AuditLog
 from volunteer.authz import SYSTEM_SCOPE
 from volunteer.bench import common
 from volunteer.bench.common import Context, Row
-from volunteer.counters import reserve
+from volunteer.bench.scratch_db import ORGS, FreshDatabase
 from volunteer.db import today_local
 from volunteer.pii import PiiVault
 from volunteer.scripts import demo_people
 from volunteer.spreadsheets.exporting import ExportFilters, export_workbook
 from volunteer.spreadsheets.importing import ImportContext, run_import
-from volunteer.volunteers.idcard import IdType
-from volunteer.volunteers.masking import mask_id
-from volunteer.volunteers.models import Volunteer
-from volunteer.volunteers.services import format_volunteer_no
 
 SECTION = "imports"
 FULL_ROWS, FULL_CLI_ROWS, VOLUNTEERS = 100_000, 1_000_000, 5_000
 HEADER = ["姓名", "证件号码", "活动名称", "所属组织", "服务日期", "服务时长(小时)", "服务内容"]
-ORGS = ("西陵街道阳光志愿服务队", "西陵区爱心助老协会", "学院街道红马甲志愿服务队")
 ACTIVITIES = ("社区助老服务", "文明交通劝导", "垃圾分类宣传", "邻里守望巡逻")
 FIRST_DAY = dt.date(2023, 1, 2)
 
@@ -58,7 +48,7 @@ def run(ctx: Context) -> list[Row]:
     os.makedirs(work, exist_ok=True)
     people = _people(ctx)
     path = _hours_file(work, people, rows_n)
-    fresh = _Fresh(ctx, work, people)
+    fresh = FreshDatabase(ctx, work, people)
     out = [Row(SECTION, ctx.engine, "hours file", n=rows_n, note=os.path.basename(path))]
     ours, engine = _ours(ctx, fresh, path)
     out.append(_rate_row(ctx, "ours: parse+validate+match+commit", rows_n, ours))
@@ -126,93 +116,13 @@ def _hours_file(work: str, people, n: int) -> str:
     return path
 
 
-class _Fresh:
-    """A database with the volunteers registered and no records, new for every import."""
-
-    def __init__(self, ctx: Context, work: str, people):
-        self.ctx = ctx
-        if ctx.engine == "sqlite":
-            self.template = os.path.join(work, "template.sqlite")
-            self.url = f"sqlite:///{os.path.abspath(os.path.join(work, 'run.sqlite'))}"
-            _remove(self.template)
-            self._build(f"sqlite:///{os.path.abspath(self.template)}", people)
-        else:
-            self.people = people
-            self.url = _pg_database(ctx.pg_url, "volunteer_bench_imports")
-
-    def __call__(self) -> sa.Engine:
-        if self.ctx.engine == "sqlite":
-            target = self.url.removeprefix("sqlite:///")
-            _remove(target)
-            shutil.copy(self.template, target)
-        else:
-            engine = sa.create_engine(self.url)
-            with engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-            engine.dispose()
-            self._build(self.url, self.people)
-        return sa.create_engine(self.url)
-
-    def _build(self, url: str, people) -> None:
-        engine = sa.create_engine(url)
-        config = alembic.config.Config(self.ctx.ini)
-        config.set_main_option("skip_logging_setup", "true")
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            alembic.command.upgrade(config, "heads")
-        vault = PiiVault.from_settings(self.ctx.settings)
-        with Session(engine) as session, session.begin():
-            district = add_area(session, "西陵区", AreaLevel.DISTRICT, None)
-            street = add_area(session, "西陵街道", AreaLevel.STREET, district)
-            community = add_area(session, "胜利四路社区", AreaLevel.COMMUNITY, street)
-            for org in ORGS:
-                add_organisation(session, org, OrganisationKind.TEAM, community)
-            first = reserve(session, "volunteer_no", len(people))
-            session.execute(
-                sa.insert(Volunteer.__table__),
-                [
-                    {
-                        "volunteer_no": format_volunteer_no(first + i),
-                        "name": name,
-                        "id_type": IdType.RESIDENT,
-                        "id_cipher": vault.encrypt(number),
-                        "id_index": vault.blind_index(number),
-                        "id_masked": mask_id(number),
-                        "area_id": community.id,
-                        "version": 1,
-                    }
-                    for i, (name, number) in enumerate(people)
-                ],
-            )
-        if engine.dialect.name == "sqlite":
-            with engine.begin() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-
-
-def _remove(path: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def _pg_database(server_url: str, name: str) -> str:
-    server = sa.make_url(server_url)
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
-
-
 def _context(ctx: Context, session: Session) -> ImportContext:
     vault = PiiVault.from_settings(ctx.settings)
     audit = AuditLog(session, None, SYSTEM_ACTOR)
     return ImportContext(session, SYSTEM_SCOPE, audit, vault, ctx.settings, today_local())
 
 
-def _ours(ctx: Context, fresh: _Fresh, path: str) -> tuple[float, sa.Engine]:
+def _ours(ctx: Context, fresh: FreshDatabase, path: str) -> tuple[float, sa.Engine]:
     """Our import of the file, committed, timed from opening the file to the commit."""
     engine = fresh()
     with Session(engine) as session:
@@ -230,7 +140,7 @@ def _calamine(path: str) -> int:
     return sum(1 for _ in workbook.get_sheet_by_name(workbook.sheet_names[0]).iter_rows())
 
 
-def _pandas(path: str, fresh: _Fresh) -> float:
+def _pandas(path: str, fresh: FreshDatabase) -> float:
     import pandas as pd  # the `bench` extra; never needed by the application
 
     engine = fresh()
@@ -271,7 +181,7 @@ def _export(ctx: Context, engine: sa.Engine, n: int) -> list[Row]:
     return [row]
 
 
-def _cli(ctx: Context, fresh: _Fresh, path: str, n: int) -> Row:
+def _cli(ctx: Context, fresh: FreshDatabase, path: str, n: int) -> Row:
     """volunteer-import in a subprocess on a fresh database; peak RSS of the child."""
     engine = fresh()
     engine.dispose()

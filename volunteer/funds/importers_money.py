@@ -22,75 +22,21 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from volunteer.authz import Permission
-from volunteer.db import SHANGHAI, utcnow
-from volunteer.errors import DomainError
+from volunteer.db import utcnow
 from volunteer.funds.donations import DonationInput, DonationService
 from volunteer.funds.importers import OUT_OF_SCOPE, FundsImporter
 from volunteer.funds.models import Donation, FundStatus, Project
+from volunteer.funds.programme_cells import local_moment
+from volunteer.funds.programme_cells import programme_window as programme_window
+from volunteer.funds.programme_cells import read_ratio as read_ratio
 from volunteer.funds.programme_models import MatchingProgramme, ProgrammeStatus, SponsorLevel
-from volunteer.funds.programmes import ProgrammeInput, ProgrammeService, parse_ratio
+from volunteer.funds.programmes import ProgrammeInput, ProgrammeService
 from volunteer.funds.sheets import DONATIONS, LEVEL_CHOICES, PROGRAMMES
 from volunteer.spreadsheets.importing import CREATE, ERROR, UNCHANGED, UPDATE, Planned, register
 from volunteer.templating import yuan
 
 LEVELS = dict(zip(LEVEL_CHOICES, SponsorLevel, strict=True))
-_RATIO_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _CODE_SEPARATORS = re.compile(r"[,，、;；\s]+")
-
-
-def read_ratio(value: object) -> str:
-    """The ratio cell as exact decimal text: 0.5, `1:0.5` (also `1：0.5`), `50%` → "0.5".
-    Raises ValueError with a Chinese message."""
-    if isinstance(value, bool):
-        raise ValueError("配捐比例应为小数（0.5）、比例（1:0.5）或百分数（50%）")
-    if isinstance(value, int | float):
-        # A percent-formatted cell arrives as its fraction; repr keeps 0.1 as 0.1.
-        text = repr(value) if isinstance(value, float) else str(value)
-    else:
-        text = "".join(str(value).split()).replace("：", ":").replace("％", "%")
-    ratio: Decimal
-    if ":" in text:
-        left, _, right = text.partition(":")
-        if not (_RATIO_NUMBER.fullmatch(left) and _RATIO_NUMBER.fullmatch(right)):
-            raise ValueError("比例写法应为 1:0.5")
-        if Decimal(left) == 0:
-            raise ValueError("比例的前项不能为 0")
-        ratio = Decimal(right) / Decimal(left)
-    elif text.endswith("%") and _RATIO_NUMBER.fullmatch(text[:-1]):
-        ratio = Decimal(text[:-1]) / 100
-    elif _RATIO_NUMBER.fullmatch(text):
-        ratio = Decimal(text)
-    else:
-        raise ValueError("配捐比例应为小数（0.5）、比例（1:0.5）或百分数（50%）")
-    try:
-        return parse_ratio(str(ratio))
-    except DomainError as exc:
-        raise ValueError(exc.message) from None
-
-
-def _local(naive: dt.datetime) -> dt.datetime:
-    return naive.replace(tzinfo=SHANGHAI).astimezone(dt.UTC)
-
-
-def _date_only(raw: object, value: dt.datetime) -> bool:
-    """Whether a 时间 cell gave only a date: a date cell, a whole serial number, text without a
-    clock, or a date-time cell at exactly midnight (how Excel stores a typed date)."""
-    if isinstance(raw, dt.datetime):
-        return value.time() == dt.time(0)
-    if isinstance(raw, dt.date):
-        return True
-    if isinstance(raw, int | float):
-        return float(raw).is_integer()
-    return ":" not in str(raw) and "时" not in str(raw) and value.time() == dt.time(0)
-
-
-def programme_window(row) -> tuple[dt.datetime, dt.datetime]:
-    """[starts_at, ends_at) in UTC; a date-only end includes its whole day."""
-    starts = _local(row.values["starts_at"])
-    end_value = row.values["ends_at"]
-    if _date_only(row.raw.get("ends_at"), end_value):
-        end_value = dt.datetime.combine(end_value.date() + dt.timedelta(days=1), dt.time(0))
-    return starts, _local(end_value)
 
 
 @register
@@ -136,7 +82,7 @@ class DonationImporter(FundsImporter):
         anonymous = bool(v["anonymous"])
         if not v["donor"] and not anonymous:
             self.error(row, "donor", "请填写捐赠人；匿名捐赠请在“是否匿名”填“是”")
-        received = _local(v["received_at"])
+        received = local_moment(v["received_at"])
         if received > latest:
             self.error(row, "received_at", "捐赠时间不能晚于现在")
         if row.errors:
