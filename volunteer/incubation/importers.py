@@ -60,6 +60,11 @@ class ProposalImporter(Importer):
         self.orgs = OrganisationIndex(self.dbsession)
         self.calls = {c.name: c for c in self.dbsession.scalars(sa.select(VentureCall))}
         self.service = ProposalService(self.dbsession, ctx.scope, ctx.audit)
+        # One read for the whole file instead of a query per row.
+        self.proposals = {
+            (p.call_id, p.organisation_id, p.title): p
+            for p in self.dbsession.scalars(sa.select(Proposal))
+        }
 
     def plan(self, rows):
         return [self._plan_row(row) for row in rows]
@@ -86,13 +91,7 @@ class ProposalImporter(Importer):
         if v["requested"] <= 0:
             self.error(row, "requested", "申请金额必须大于 0")
             return Planned(row, ERROR)
-        existing = self.dbsession.scalar(
-            sa.select(Proposal).where(
-                Proposal.call_id == call.id,
-                Proposal.organisation_id == org.id,
-                Proposal.title == v["title"],
-            )
-        )
+        existing = self.proposals.get((call.id, org.id, v["title"]))
         if existing is None:
             return Planned(row, CREATE, (call, org.id, v["title"], v["requested"], v["summary"]))
         changes = {}
@@ -111,8 +110,9 @@ class ProposalImporter(Importer):
         for item in planned:
             if item.action == CREATE:
                 try:
-                    self.service.create(*item.payload)
+                    created = self.service.create(*item.payload)
                 except DomainError as exc:  # re-checked by the service: scope and amount rules
                     raise DomainError(f"第 {item.row.row_number} 行：{exc.message}") from None
+                self.proposals[(created.call_id, created.organisation_id, created.title)] = created
             elif item.action == UPDATE:
                 self.apply_update(*item.payload, "proposal.update", "proposal", batch)
