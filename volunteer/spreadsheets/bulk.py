@@ -1,6 +1,6 @@
 """Inserting many rows of one table for an import, through the caller's session and
-transaction: COPY on PostgreSQL, one DB-API executemany on SQLite, a Core INSERT elsewhere —
-never the ORM unit of work.
+transaction: COPY on PostgreSQL, one INSERT … SELECT over a JSON array on SQLite, a Core
+INSERT elsewhere — never the ORM unit of work.
 
 Owns `insert_rows`. Values go through each column's own bind processing (enums stored by
 value, aware datetimes as naive UTC), and Python-side column defaults are filled in, so the
@@ -9,28 +9,137 @@ rows stored are the ones a Core INSERT would have stored.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from operator import itemgetter
 
 import sqlalchemy as sa
+from psycopg.copy import Copy, FileWriter
 from sqlalchemy.orm import Session
 
 _MEMO = 512
+# Values SQLite reads back from JSON exactly as the driver would have bound them. Floats are
+# left out: SQLite's own decimal-to-double conversion is not guaranteed to round like Python's.
+_JSON_EXACT = frozenset((str, int, type(None)))
+_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)  # the ->> operator
+
+
+_BACKGROUND = "volunteer.bulk.background"
+
+
+class BackgroundInserts:
+    """While active on a session, `insert_rows` hands the database's part of each insert to a
+    worker thread and returns, so an import reads and checks its next chunk while the
+    database stores the previous one — on the session's own connection, in the same
+    transaction. One insert runs at a time; any other statement, commit or rollback on that
+    connection first waits for it, and an insert's error is raised there."""
+
+    def __init__(self, dbsession: Session):
+        self.dbsession = dbsession
+        self._pending: Future | None = None
+        self._worker: ThreadPoolExecutor | None = None
+        self._connection: sa.Connection | None = None
+
+    def __enter__(self) -> BackgroundInserts:
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="bulk-insert")
+        self._connection = self.dbsession.connection()
+        for name in ("before_cursor_execute", "commit", "rollback"):
+            sa.event.listen(self._connection, name, self._before_use)
+        self.dbsession.info[_BACKGROUND] = self
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+            elif self._pending is not None:
+                self._pending.exception()  # idle before the caller rolls back; theirs is the error
+        finally:
+            self._pending = None
+            self.dbsession.info.pop(_BACKGROUND, None)
+            for name in ("before_cursor_execute", "commit", "rollback"):
+                sa.event.remove(self._connection, name, self._before_use)
+            self._worker.shutdown()
+
+    def _before_use(self, *args, **kwargs) -> None:
+        self.wait()
+
+    def submit(self, work) -> None:
+        self.wait()
+        self._pending = self._worker.submit(work)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
 
 def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys) into `table`."""
+    """Insert `rows` (dicts with the same keys) into `table` (in the background when the
+    session has `BackgroundInserts` active)."""
     if not rows:
         return
+    background: BackgroundInserts | None = dbsession.info.get(_BACKGROUND)
+    if background is not None:
+        background.wait()  # the connection is the worker's until then
     connection = dbsession.connection()
     dialect = connection.dialect
     if dialect.name not in ("postgresql", "sqlite"):
         connection.execute(sa.insert(table), rows)
         return
-    given = list(rows[0])
+    columns, values = _bound_values(table, rows, dialect)
+    quote = dialect.identifier_preparer.quote
+    target = dialect.identifier_preparer.format_table(table)
+    names = [quote(c.name) for c in columns]
+    dbapi_connection = connection.connection.dbapi_connection
+    if dialect.name == "sqlite":
+        values = list(values)
+
+        def store():
+            with contextlib.closing(dbapi_connection.cursor()) as cursor:
+                _sqlite_insert(cursor, target, names, values)
+    else:
+        data = _copy_data(dbapi_connection, values)
+
+        def store():
+            with dbapi_connection.cursor() as cursor:
+                sql = f"COPY {target} ({', '.join(names)}) FROM STDIN"
+                with cursor.copy(sql) as copy:
+                    copy.write(data)
+
+    if background is None:
+        store()
+    else:
+        background.submit(store)
+
+
+def _copy_data(dbapi_connection, values) -> bytes:
+    """The rows in COPY's text format, adapted by psycopg as `write_row` would (done here,
+    so the worker only sends bytes)."""
+    buffer = io.BytesIO()
+    with Copy(dbapi_connection.cursor(), writer=FileWriter(buffer)) as copy:
+        for row in values:
+            copy.write_row(row)
+    return buffer.getvalue()
+
+
+def _bound_values(table: sa.Table, rows: list[dict], dialect):
+    """The columns to write and an iterator of each row's values as the driver takes them."""
+    first = rows[0]
+    # A column NULL on every row is left to the table: no server default can differ from
+    # NULL there unless the column has one, and then it is written as given.
+    given = [
+        key
+        for key in first
+        if table.c[key].server_default is not None or any(row[key] is not None for row in rows)
+    ]
     defaulted = [
         c
         for c in table.columns
-        if c.key not in rows[0] and c.default is not None and not c.default.is_sequence
+        if c.key not in first and c.default is not None and not c.default.is_sequence
     ]
     columns = [table.c[key] for key in given] + defaulted
     processors = [c.type._cached_bind_processor(dialect) for c in columns]
@@ -63,20 +172,37 @@ def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
                     out[i] = done
             yield out
 
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c.name) for c in columns)
-    target = dialect.identifier_preparer.format_table(table)
-    cursor = connection.connection.dbapi_connection.cursor()
-    try:
-        if dialect.name == "sqlite":
-            marks = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", values())  # noqa: S608 - identifiers from the table, values bound
-        else:
-            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-                for row in values():
-                    copy.write_row(row)
-    finally:
-        cursor.close()
+    return columns, values()
+
+
+def _sqlite_insert(cursor, target: str, names: list[str], rows: list[list]) -> None:
+    """One statement for the whole batch: SQLite walks a JSON array of the rows in C, where
+    executemany would bind every value from Python. Values the same on every row are bound
+    once. Rows holding anything JSON cannot carry exactly take executemany."""
+    by_column = list(zip(*rows, strict=True))
+    kinds = [set(map(type, values)) for values in by_column]
+    constant = {
+        i
+        for i, values in enumerate(by_column)
+        if len(kinds[i]) == 1 and values.count(values[0]) == len(values)
+    }
+    varying = [i for i in range(len(names)) if i not in constant]
+    if not _SQLITE_JSON or not varying or any(not k <= _JSON_EXACT for k in kinds):
+        marks = ", ".join("?" * len(names))
+        sql = f"INSERT INTO {target} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 - identifiers from the table, values bound
+        cursor.executemany(sql, rows)
+        return
+    position = {i: n for n, i in enumerate(varying)}
+    picked = ", ".join(
+        "?" if i in constant else f"value ->> {position[i]}" for i in range(len(names))
+    )
+    payload = json.dumps(
+        list(zip(*(by_column[i] for i in varying), strict=True)),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    sql = f"INSERT INTO {target} ({', '.join(names)}) SELECT {picked} FROM json_each(?)"  # noqa: S608 - identifiers from the table, values bound
+    cursor.execute(sql, [by_column[i][0] for i in sorted(constant)] + [payload])
 
 
 def _default_value(column: sa.Column):
