@@ -24,6 +24,7 @@ from volunteer.audit import AuditLog
 from volunteer.authz import Permission, Scope
 from volunteer.errors import NotAllowed
 from volunteer.pii import PiiVault
+from volunteer.spreadsheets.bulk import BackgroundInserts
 from volunteer.spreadsheets.columns import SheetSpec
 from volunteer.spreadsheets.errors import FileRefused
 from volunteer.spreadsheets.models import ImportBatch
@@ -101,6 +102,11 @@ class Importer:
             area_path=area_path,
             note=f"导入批次 #{batch.id}",
         )
+
+    def prefetch(self, rows: list[ParsedRow]) -> None:
+        """Read what `plan` will need for this chunk. Runs before the previous chunk is
+        written, so it must not depend on what that write stores; whatever `plan` still
+        reads waits until the previous chunk's rows are in."""
 
     def plan(self, rows: list[ParsedRow]) -> list[Planned]:
         """Validate a chunk (rows already carry reader errors) and decide each row's action.
@@ -209,26 +215,37 @@ def run_import(
     summary.unknown_columns = list(reader.unknown_columns)
     summary.headers = list(reader.headers)
     importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
-    batch = None
-    for chunk in _chunks(reader.rows(), CHUNK_ROWS):
-        planned = importer.plan(chunk)
-        count_planned(summary, planned, keep_error_rows)
-        writes = any(p.action in (CREATE, UPDATE) for p in planned)
-        if not dry_run and not summary.errors and writes:
-            # The batch exists only once there is something to write: re-importing the same
-            # file leaves no trace but the unchanged count.
-            batch = batch or _open_batch(
-                ctx, kind, filename or os.path.basename(os.fspath(path)), summary
-            )
-            importer.write(planned, batch)
-        if progress is not None:
-            progress(summary.rows)
+    name, batch = filename or os.path.basename(os.fspath(path)), None
+    clean: list[Planned] | None = None  # planned, clean, not written yet
+    # Each chunk is written once the next one is read and its lookups done, and stored in
+    # the background while that one is checked.
+    with BackgroundInserts(ctx.dbsession):
+        for chunk in _chunks(reader.rows(), CHUNK_ROWS):
+            importer.prefetch(chunk)
+            if clean is not None:
+                batch = _write(ctx, importer, clean, batch, summary, name)
+            planned = importer.plan(chunk)
+            count_planned(summary, planned, keep_error_rows)
+            writes = any(p.action in (CREATE, UPDATE) for p in planned)
+            clean = planned if writes and not dry_run and not summary.errors else None
+            if progress is not None:
+                progress(summary.rows)
+        if clean is not None:
+            batch = _write(ctx, importer, clean, batch, summary, name)
     summary.skipped = list(reader.skipped)
     if batch is not None and not summary.errors:
         importer.finish(batch)
         _close_batch(ctx, batch, summary)
     summary.committed = not dry_run and not summary.errors
     return summary
+
+
+def _write(ctx, importer, planned, batch, summary, filename) -> ImportBatch:
+    # The batch exists only once there is something to write: re-importing the same file
+    # leaves no trace but the unchanged count.
+    batch = batch or _open_batch(ctx, importer.spec.kind, filename, summary)
+    importer.write(planned, batch)
+    return batch
 
 
 def _open_batch(

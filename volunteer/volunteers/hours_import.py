@@ -64,12 +64,21 @@ class HoursImporter(HourChecks, Importer):
         self.index_cache: dict = {}  # see `row_identity`
         self.new_volunteers: dict[str, dict] = {}
         self.may_approve = ctx.scope.may(Permission.HOURS_APPROVE)
+        self._prefetched: tuple = ((), [], {})
 
-    def plan(self, rows):
+    def prefetch(self, rows):
+        """The chunk's volunteers and their stored records. Volunteers the previous chunk
+        registers are not stored yet: their rows find them among `new_volunteers` instead,
+        and the records this import writes are never read back (see `_stored_records`)."""
         vault, cache = self.ctx.vault, self.index_cache
         identities = [None if r.errors else row_identity(vault, r.values, cache) for r in rows]
         self.directory.load([i for i in identities if i is not None and not isinstance(i, str)])
-        stored = self._stored_records(rows, identities)
+        self._prefetched = (rows, identities, self._stored_records(rows, identities))
+
+    def plan(self, rows):
+        if self._prefetched[0] is not rows:
+            self.prefetch(rows)
+        _, identities, stored = self._prefetched
         return [self._plan_row(r, i, stored) for r, i in zip(rows, identities, strict=True)]
 
     def _stored_records(self, rows, identities):
