@@ -12,7 +12,7 @@ from volunteer.spreadsheets.reader import ParsedRow, RowError, SkippedRow
 CREATE, UPDATE, UNCHANGED, ERROR = "created", "updated", "unchanged", "error"
 
 
-@dataclass
+@dataclass(slots=True)
 class Planned:
     """What a kind decided for one row: an action and the data the write step needs."""
 

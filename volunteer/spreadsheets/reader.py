@@ -26,6 +26,8 @@ from volunteer.spreadsheets.header import find_header
 
 HEADER_SCAN_ROWS = 30
 EMPTY_RUN = 50
+MEMO_CELLS = 100_000  # distinct coerced cells remembered per column
+_UNSEEN = object()
 EXAMPLE_SCAN_ROWS = 5
 # 合计 / 小计 / 总计 alone, with a unit in brackets or a colon and a figure ("合计：15人").
 TOTAL_ROW = re.compile(r"(?:本页|全部|总)?(?:合计|小计|总计)(?:\(.*\)|:.*)?")
@@ -144,7 +146,9 @@ class SheetReader:
             # that may be too long takes the coercer, which words the error.
             plain = column.type is ColumnType.TEXT
             limit = column.max_length or 32_767  # Excel's own limit per cell
-            plan.append((column.key, coerce, self.headers[index], column.required, plain, limit))
+            plan.append(
+                (column.key, coerce, self.headers[index], column.required, plain, limit, {})
+            )
         width = indexes[-1] + 1
         key_of = _getter(list(spec.key)) if spec.key else None
         key_set = frozenset(spec.key)
@@ -164,7 +168,7 @@ class SheetReader:
             errors: list[RowError] = []
             missing: list[str] = []
             blank, key_failed = True, False
-            for cell, (key, coerce, header, required, plain, limit) in zip(
+            for cell, (key, coerce, header, required, plain, limit, memo) in zip(
                 cells, plan, strict=True
             ):
                 if plain and cell.__class__ is str and len(cell) <= limit and cell.isprintable():
@@ -174,14 +178,21 @@ class SheetReader:
                 elif not cell and cell == "":
                     value = None
                 else:
-                    try:
-                        value = coerce(cell)
-                    except CellError as error:
-                        errors.append(RowError(row_number, header, _show(cell), error.message))
-                        values[key] = None
-                        blank = False
-                        key_failed = key_failed or key in key_set
-                        continue
+                    # Dates, hours and ID numbers repeat down a column: coerce each distinct
+                    # cell once (keyed by type too, so 1, 1.0 and True stay apart).
+                    memo_key = (cell.__class__, cell)
+                    value = memo.get(memo_key, _UNSEEN)
+                    if value is _UNSEEN:
+                        try:
+                            value = coerce(cell)
+                        except CellError as error:
+                            errors.append(RowError(row_number, header, _show(cell), error.message))
+                            values[key] = None
+                            blank = False
+                            key_failed = key_failed or key in key_set
+                            continue
+                        if len(memo) < MEMO_CELLS:
+                            memo[memo_key] = value
                 values[key] = value
                 if value is not None:
                     blank = False

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 MINUTES_PER_DAY = 24 * 60
@@ -63,12 +64,12 @@ class ProposedRecord:
     id: int | None = None
 
 
-@dataclass(frozen=True)
-class ExistingRecord:
+class ExistingRecord(NamedTuple):
     """Another record of the same volunteer.
 
     A voided record is given either as ``status="voided"`` or with ``voided=True`` (the models
-    keep the review status and mark voiding separately).
+    keep the review status and mark voiding separately). A named tuple, not a dataclass: an
+    import makes one per accepted row, and a tuple is made several times faster.
     """
 
     id: int

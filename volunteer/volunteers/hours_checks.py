@@ -47,11 +47,14 @@ class HourChecks:
         else:
             day, minutes = proposed.service_date, proposed.minutes
             start, end = proposed.start, proposed.end
-        before, after = day - _ONE_DAY, day + _ONE_DAY
         accepted = self.accepted[volunteer_key]
-        near_stored = [
-            r for r in stored if r.id != exclude_id and before <= r.service_date <= after
-        ]
+        if stored:
+            before, after = day - _ONE_DAY, day + _ONE_DAY
+            near_stored = [
+                r for r in stored if r.id != exclude_id and before <= r.service_date <= after
+            ]
+        else:
+            near_stored = stored
         facts = activity.facts(day)
         # Without start and end no overlap is possible: only records of the same day count.
         if not (

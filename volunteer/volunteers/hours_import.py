@@ -96,12 +96,13 @@ class HoursImporter(HourChecks, Importer):
         first, last, day = min(dates), max(dates), dt.timedelta(days=1)
         # The days either side matter only for overlaps across midnight: of those, only
         # the records with a start and an end are needed.
-        near = sa.or_(
-            ServiceRecord.service_date.between(first, last),
-            sa.and_(
-                ServiceRecord.service_date.between(first - day, last + day),
-                ServiceRecord.start_at.is_not(None),
-                ServiceRecord.end_at.is_not(None),
+        # (Written with the wide range outside the OR, so that the index on (volunteer,
+        # date) bounds both.)
+        near = sa.and_(
+            ServiceRecord.service_date.between(first - day, last + day),
+            sa.or_(
+                ServiceRecord.service_date.between(first, last),
+                sa.and_(ServiceRecord.start_at.is_not(None), ServiceRecord.end_at.is_not(None)),
             ),
         )
         if self.batch_id is not None:

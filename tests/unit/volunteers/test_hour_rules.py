@@ -53,7 +53,7 @@ def existing(**changes) -> ExistingRecord:
         end=None,
         status="approved",
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def check(rec=None, activity=ACTIVITY, others=(), rules=RULES, today=TODAY):
