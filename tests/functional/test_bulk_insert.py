@@ -110,3 +110,33 @@ def test_a_failed_background_insert_is_raised_not_lost(dbsession, world):
     rows[-1]["volunteer_id"] = 987_654_321  # no such volunteer
     with pytest.raises(Exception, match=r"(?i)foreign key"), BackgroundInserts(dbsession):
         insert_rows(dbsession, ServiceRecord.__table__, rows)
+
+
+def _count(dbsession) -> int:
+    return dbsession.scalar(sa.select(sa.func.count()).select_from(ServiceRecord))
+
+
+def test_deferred_inserts_start_when_their_block_ends(dbsession, world):
+    people, activity = world
+    rows = _rows(people, activity, "mixed")
+    with BackgroundInserts(dbsession) as background:
+        with background.deferred():
+            insert_rows(dbsession, ServiceRecord.__table__, rows)
+            during = _count(dbsession)  # runs first instead of waiting for the insert
+        after = _count(dbsession)
+    assert (during, after) == (0, len(rows))
+
+
+def test_deferred_inserts_are_dropped_when_their_block_fails(dbsession, world):
+    people, activity = world
+    rows = _rows(people, activity, "mixed")
+
+    def write_then_fail(background):
+        with background.deferred():
+            insert_rows(dbsession, ServiceRecord.__table__, rows)
+            raise LookupError("a later step failed")
+
+    with BackgroundInserts(dbsession) as background:
+        with pytest.raises(LookupError):
+            write_then_fail(background)
+        assert _count(dbsession) == 0

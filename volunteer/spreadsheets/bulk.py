@@ -35,11 +35,16 @@ class BackgroundInserts:
     worker thread and returns, so an import reads and checks its next chunk while the
     database stores the previous one — on the session's own connection, in the same
     transaction. One insert runs at a time; any other statement, commit or rollback on that
-    connection first waits for it, and an insert's error is raised there."""
+    connection first waits for it, and an insert's error is raised there.
+
+    Inside `deferred()`, inserts are prepared but start only when the block ends, so the
+    statements of the block run first instead of waiting for them: the block must not read
+    what those inserts write."""
 
     def __init__(self, dbsession: Session):
         self.dbsession = dbsession
         self._pending: Future | None = None
+        self._held: list | None = None
         self._worker: ThreadPoolExecutor | None = None
         self._connection: sa.Connection | None = None
 
@@ -58,7 +63,7 @@ class BackgroundInserts:
             elif self._pending is not None:
                 self._pending.exception()  # idle before the caller rolls back; theirs is the error
         finally:
-            self._pending = None
+            self._pending = self._held = None
             self.dbsession.info.pop(_BACKGROUND, None)
             for name in ("before_cursor_execute", "commit", "rollback"):
                 sa.event.remove(self._connection, name, self._before_use)
@@ -68,8 +73,21 @@ class BackgroundInserts:
         self.wait()
 
     def submit(self, work) -> None:
+        if self._held is not None:
+            self._held.append(work)
+            return
         self.wait()
         self._pending = self._worker.submit(work)
+
+    @contextlib.contextmanager
+    def deferred(self):
+        self._held = []
+        try:
+            yield
+        finally:
+            held, self._held = self._held, None
+        for work in held:  # only when the block went through: an error leaves them unsent
+            self.submit(work)
 
     def wait(self) -> None:
         pending, self._pending = self._pending, None
@@ -83,24 +101,24 @@ def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
     if not rows:
         return
     background: BackgroundInserts | None = dbsession.info.get(_BACKGROUND)
-    if background is not None:
-        background.wait()  # the connection is the worker's until then
     connection = dbsession.connection()
     dialect = connection.dialect
     if dialect.name not in ("postgresql", "sqlite"):
-        connection.execute(sa.insert(table), rows)
+        connection.execute(sa.insert(table), rows)  # waits for any background insert first
         return
+    # The statement and its data are made while the previous insert may still be running:
+    # only sending them needs the connection.
     columns, values = _bound_values(table, rows, dialect)
     quote = dialect.identifier_preparer.quote
     target = dialect.identifier_preparer.format_table(table)
     names = [quote(c.name) for c in columns]
     dbapi_connection = connection.connection.dbapi_connection
     if dialect.name == "sqlite":
-        values = list(values)
+        sql, parameters, many = _sqlite_statement(target, names, list(values))
 
         def store():
             with contextlib.closing(dbapi_connection.cursor()) as cursor:
-                _sqlite_insert(cursor, target, names, values)
+                (cursor.executemany if many else cursor.execute)(sql, parameters)
     else:
         data = _copy_data(dbapi_connection, values)
 
@@ -113,7 +131,7 @@ def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
     if background is None:
         store()
     else:
-        background.submit(store)
+        background.submit(store)  # after the previous one has finished
 
 
 def _copy_data(dbapi_connection, values) -> bytes:
@@ -175,10 +193,11 @@ def _bound_values(table: sa.Table, rows: list[dict], dialect):
     return columns, values()
 
 
-def _sqlite_insert(cursor, target: str, names: list[str], rows: list[list]) -> None:
-    """One statement for the whole batch: SQLite walks a JSON array of the rows in C, where
-    executemany would bind every value from Python. Values the same on every row are bound
-    once. Rows holding anything JSON cannot carry exactly take executemany."""
+def _sqlite_statement(target: str, names: list[str], rows: list[list]):
+    """(sql, parameters, executemany?) inserting `rows`. One statement for the whole batch:
+    SQLite walks a JSON array of the rows in C, where executemany would bind every value
+    from Python; values the same on every row are bound once. Rows holding anything JSON
+    cannot carry exactly take executemany."""
     by_column = list(zip(*rows, strict=True))
     kinds = [set(map(type, values)) for values in by_column]
     constant = {
@@ -190,8 +209,7 @@ def _sqlite_insert(cursor, target: str, names: list[str], rows: list[list]) -> N
     if not _SQLITE_JSON or not varying or any(not k <= _JSON_EXACT for k in kinds):
         marks = ", ".join("?" * len(names))
         sql = f"INSERT INTO {target} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 - identifiers from the table, values bound
-        cursor.executemany(sql, rows)
-        return
+        return sql, rows, True
     position = {i: n for n, i in enumerate(varying)}
     picked = ", ".join(
         "?" if i in constant else f"value ->> {position[i]}" for i in range(len(names))
@@ -202,7 +220,7 @@ def _sqlite_insert(cursor, target: str, names: list[str], rows: list[list]) -> N
         separators=(",", ":"),
     )
     sql = f"INSERT INTO {target} ({', '.join(names)}) SELECT {picked} FROM json_each(?)"  # noqa: S608 - identifiers from the table, values bound
-    cursor.execute(sql, [by_column[i][0] for i in sorted(constant)] + [payload])
+    return sql, [by_column[i][0] for i in sorted(constant)] + [payload], False
 
 
 def _default_value(column: sa.Column):

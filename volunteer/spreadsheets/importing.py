@@ -104,9 +104,9 @@ class Importer:
         )
 
     def prefetch(self, rows: list[ParsedRow]) -> None:
-        """Read what `plan` will need for this chunk. Runs before the previous chunk is
-        written, so it must not depend on what that write stores; whatever `plan` still
-        reads waits until the previous chunk's rows are in."""
+        """Read what `plan` will need for this chunk. Runs after the previous chunk's
+        `write` but possibly before the rows it bulk-inserts are stored, so it must not read
+        those; whatever `plan` reads itself waits until they are in."""
 
     def plan(self, rows: list[ParsedRow]) -> list[Planned]:
         """Validate a chunk (rows already carry reader errors) and decide each row's action.
@@ -217,13 +217,15 @@ def run_import(
     importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
     name, batch = filename or os.path.basename(os.fspath(path)), None
     clean: list[Planned] | None = None  # planned, clean, not written yet
-    # Each chunk is written once the next one is read and its lookups done, and stored in
-    # the background while that one is checked.
-    with BackgroundInserts(ctx.dbsession):
+    # Each chunk is written once the next one is read, and its rows are stored in the
+    # background while that one is checked; the next chunk's lookups go first, so that
+    # they need not wait for them.
+    with BackgroundInserts(ctx.dbsession) as background:
         for chunk in _chunks(reader.rows(), CHUNK_ROWS):
-            importer.prefetch(chunk)
-            if clean is not None:
-                batch = _write(ctx, importer, clean, batch, summary, name)
+            with background.deferred():
+                if clean is not None:
+                    batch = _write(ctx, importer, clean, batch, summary, name)
+                importer.prefetch(chunk)
             planned = importer.plan(chunk)
             count_planned(summary, planned, keep_error_rows)
             writes = any(p.action in (CREATE, UPDATE) for p in planned)

@@ -67,9 +67,8 @@ class HoursImporter(HourChecks, Importer):
         self._prefetched: tuple = ((), [], {})
 
     def prefetch(self, rows):
-        """The chunk's volunteers and their stored records. Volunteers the previous chunk
-        registers are not stored yet: their rows find them among `new_volunteers` instead,
-        and the records this import writes are never read back (see `_stored_records`)."""
+        """The chunk's volunteers and their stored records (the records this import
+        writes are never read back: see `_stored_records`)."""
         vault, cache = self.ctx.vault, self.index_cache
         identities = [None if r.errors else row_identity(vault, r.values, cache) for r in rows]
         self.directory.load([i for i in identities if i is not None and not isinstance(i, str)])
