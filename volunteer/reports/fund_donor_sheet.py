@@ -23,8 +23,8 @@ from volunteer.funds.models import Donation, Project
 from volunteer.reports import fund_queries as q
 from volunteer.reports.fund_donor_sql import MARKER, query_settings, rendered_days
 from volunteer.reports.fund_snapshot import shared_snapshot
-from volunteer.reports.xlsx import EncodedRows, RowsXml, row_xml
 from volunteer.spreadsheets.writer import Sheet
+from volunteer.spreadsheets.xlsx_stream import EncodedRows, RowsXml, row_xml
 
 PIECES = 8
 STREAM_ROWS = 50_000

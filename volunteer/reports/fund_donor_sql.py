@@ -1,5 +1,5 @@
 """The SQL that renders the donor-detail sheet (捐赠明细) on PostgreSQL: the `<row>` elements of
-a fund's donations in a time range, exactly as `xlsx.row_xml` renders the tuples of
+a fund's donations in a time range, exactly as `xlsx_stream.row_xml` renders the tuples of
 `fund_donor_sheet.donor_rows` (the same order, the same cells, the same bytes), joined into one
 UTF-8 string per day and read in binary through a server-side cursor: no Python object per row
 or cell, and no decoding and re-encoding of the XML (~60 MB for 200,000 donations) on its way
@@ -39,7 +39,7 @@ def _text(column: str) -> str:
 
 def _serial(seconds: str) -> str:
     """SQL: the date-time cell of a time given as whole Shanghai wall-clock seconds since the
-    Unix epoch (float8), as `xlsx._datetime` computes it for a naive time: whole days since
+    Unix epoch (float8), as `xlsx_stream._datetime` computes it for a naive time: whole days since
     1899-12-30 (25,569 days before 1970) plus whole seconds / 86,400 in float8, printed
     shortest-exact like Python's repr (with ".0" when integral). float8 holds all of it
     exactly."""

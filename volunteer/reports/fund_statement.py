@@ -24,7 +24,7 @@ from volunteer.funds.models import Fund
 from volunteer.funds.scoping import fund_in_scope
 from volunteer.reports import fund_queries as q
 from volunteer.reports.registry import ReportParams, ReportResult, register_report
-from volunteer.reports.xlsx import write_report_workbook
+from volunteer.spreadsheets.xlsx_stream import write_xlsx
 
 
 def find_fund(params: ReportParams) -> Fund:
@@ -129,7 +129,7 @@ def fund_statement(params: ReportParams) -> ReportResult:
         data,
         partial(auditor_sheets, params.dbsession, fund, {**data, "_kinds": kinds, "_cells": cells}),
         partial(
-            write_report_workbook,
+            write_xlsx,
             as_of=moment,
             creator=params.actor_name,
             title=f"{fund.name} {date_from}至{date_to} 收支报告",

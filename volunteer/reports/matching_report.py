@@ -35,8 +35,8 @@ from volunteer.funds.programme_models import (
 from volunteer.funds.scoping import programme_in_scope, projects_clause
 from volunteer.reports.fund_sheets import yuan
 from volunteer.reports.registry import ReportParams, ReportResult, register_report
-from volunteer.reports.xlsx import write_report_workbook
 from volunteer.spreadsheets.writer import Sheet
+from volunteer.spreadsheets.xlsx_stream import write_xlsx
 
 STREAM_ROWS = 20_000
 
@@ -143,7 +143,7 @@ def matching_report(params: ReportParams) -> ReportResult:
     return ReportResult(
         data,
         partial(_sheets, dbsession, scope, programme, data),
-        partial(write_report_workbook, as_of=moment, creator=params.actor_name, title=code),
+        partial(write_xlsx, as_of=moment, creator=params.actor_name, title=code),
     )
 
 

@@ -25,6 +25,7 @@ from volunteer.spreadsheets.numbers import (
     coerce_integer,
     coerce_yuan,
 )
+from volunteer.spreadsheets.sheet import FORMULA_TRIGGERS
 
 __all__ = [
     "coerce_bool",
@@ -48,9 +49,6 @@ EXCEL_NUMBER_MSG = (
     "证件号码被 Excel 当成了数字，末几位可能已丢失：请把该列单元格格式设为“文本”后重新输入，"
     "或在号码前加英文单引号（'）"
 )
-# What `writer.safe_text` prefixes with an apostrophe (the writer imports the reader, so the
-# tuple is repeated here rather than imported).
-_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _STRIP = _ZERO_WIDTH + " \t\r\n\u3000\xa0"
 _SCIENTIFIC = re.compile(r"\d+(?:\.\d+)?E[+-]?\d+|\d+\.0+", re.IGNORECASE)
@@ -101,7 +99,7 @@ def coerce_text(
 def unneutralise(text: str) -> str:
     """Undo the writer's formula neutralisation (`'=1+2` → `=1+2`), so that an export
     re-imports unchanged; any other leading apostrophe is kept."""
-    return text[1:] if text[1:2] and text[1] in _FORMULA_TRIGGERS else text
+    return text[1:] if text[1:2] and text[1] in FORMULA_TRIGGERS else text
 
 
 def normalise_name(value: str) -> str:

@@ -22,7 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
 from volunteer.spreadsheets.columns import Column, ColumnType, SheetSpec
-from volunteer.spreadsheets.writer import (
+from volunteer.spreadsheets.sheet import (
     DATE_FORMAT,
     DATETIME_FORMAT,
     MONEY_FORMAT,

@@ -8,7 +8,7 @@ import pytest
 
 from volunteer.funds.models import Donation
 from volunteer.reports.fund_donor_sheet import donor_rows, donor_xml, rendered_by_sql
-from volunteer.reports.xlsx import row_xml
+from volunteer.spreadsheets.xlsx_stream import row_xml
 
 NAMES = [
     "张三", "=SUM(A1)", "+86 138", "-5", "@home", " 前导空格", "尾随空格 ", "A&B <i>", "a\tb",
