@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import sqlite3
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from operator import itemgetter
 
@@ -108,25 +109,25 @@ def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
         return
     # The statement and its data are made while the previous insert may still be running:
     # only sending them needs the connection.
-    columns, values = _bound_values(table, rows, dialect)
+    columns, data = _bound_columns(table, rows, dialect)
     quote = dialect.identifier_preparer.quote
     target = dialect.identifier_preparer.format_table(table)
     names = [quote(c.name) for c in columns]
     dbapi_connection = connection.connection.dbapi_connection
     if dialect.name == "sqlite":
-        sql, parameters, many = _sqlite_statement(target, names, list(values))
+        sql, parameters, many = _sqlite_statement(target, names, data)
 
         def store():
             with contextlib.closing(dbapi_connection.cursor()) as cursor:
                 (cursor.executemany if many else cursor.execute)(sql, parameters)
     else:
-        data = _copy_data(dbapi_connection, values)
+        copy_data = _copy_data(dbapi_connection, zip(*data, strict=True))
 
         def store():
             with dbapi_connection.cursor() as cursor:
                 sql = f"COPY {target} ({', '.join(names)}) FROM STDIN"
                 with cursor.copy(sql) as copy:
-                    copy.write(data)
+                    copy.write(copy_data)
 
     if background is None:
         store()
@@ -144,61 +145,63 @@ def _copy_data(dbapi_connection, values) -> bytes:
     return buffer.getvalue()
 
 
-def _bound_values(table: sa.Table, rows: list[dict], dialect):
-    """The columns to write and an iterator of each row's values as the driver takes them."""
-    first = rows[0]
-    # A column NULL on every row is left to the table: no server default can differ from
-    # NULL there unless the column has one, and then it is written as given.
-    given = [
-        key
-        for key in first
-        if table.c[key].server_default is not None or any(row[key] is not None for row in rows)
-    ]
-    defaulted = [
-        c
-        for c in table.columns
-        if c.key not in first and c.default is not None and not c.default.is_sequence
-    ]
-    columns = [table.c[key] for key in given] + defaulted
-    processors = [c.type._cached_bind_processor(dialect) for c in columns]
-    defaults = [
-        v if p is None or v is None else p(v)
-        for v, p in zip(map(_default_value, defaulted), processors[len(given) :], strict=True)
-    ]
-    pick = itemgetter(*given) if len(given) > 1 else (lambda row: (row[given[0]],))
-    converting = [(i, p, {}) for i, p in enumerate(processors[: len(given)]) if p is not None]
-
-    def values():
-        # Dates, enums and the import's timestamps repeat from row to row: each column
-        # remembers its first few hundred distinct results (keyed by type too, so 1 and
-        # True never share one).
-        for row in rows:
-            out = [*pick(row), *defaults]
-            for i, p, seen in converting:
-                v = out[i]
-                if v is not None:
-                    key = (v.__class__, v)
-                    try:
-                        done = seen.get(key)
-                    except TypeError:  # unhashable (JSON): convert every time
-                        out[i] = p(v)
-                        continue
-                    if done is None:
-                        done = p(v)
-                        if len(seen) < _MEMO:
-                            seen[key] = done
-                    out[i] = done
-            yield out
-
-    return columns, values()
+def _bound_columns(table: sa.Table, rows: list[dict], dialect):
+    """The columns to write and, column by column, their values as the driver takes them.
+    Column-major, so that the per-value work is done by C loops where it can be."""
+    keys, count = list(rows[0]), len(rows)
+    if len(keys) > 1:
+        by_key = list(zip(*map(itemgetter(*keys), rows), strict=True))
+    else:
+        by_key = [tuple(row[keys[0]] for row in rows)]
+    columns, data = [], []
+    for key, values in zip(keys, by_key, strict=True):
+        column = table.c[key]
+        # A column NULL on every row is left to the table: no server default can differ
+        # from NULL there unless the column has one, and then it is written as given.
+        if column.server_default is None and values.count(None) == count:
+            continue
+        columns.append(column)
+        data.append(_bound(values, column.type._cached_bind_processor(dialect)))
+    # Python-side defaults of the columns not given, filled in as a Core INSERT would.
+    defaulted = [c for c in table.columns if c.key not in rows[0] and c.default is not None]
+    for column in defaulted:
+        if not column.default.is_sequence:
+            value, processor = _default_value(column), column.type._cached_bind_processor(dialect)
+            columns.append(column)
+            data.append([value if processor is None or value is None else processor(value)] * count)
+    return columns, data
 
 
-def _sqlite_statement(target: str, names: list[str], rows: list[list]):
-    """(sql, parameters, executemany?) inserting `rows`. One statement for the whole batch:
+def _bound(values: tuple, processor) -> Sequence:
+    """`values` through the column's bind processor. Dates, enums and the import's
+    timestamps repeat down a column: each distinct value is converted once (keyed by type
+    too, so 1 and True never share one)."""
+    if processor is None:
+        return values
+    memo: dict = {}
+
+    def convert(value):
+        if value is None:
+            return None
+        key = (value.__class__, value)
+        try:
+            done = memo.get(key, memo)
+        except TypeError:  # unhashable (JSON): convert every time
+            return processor(value)
+        if done is memo:
+            done = processor(value)
+            if len(memo) < _MEMO:
+                memo[key] = done
+        return done
+
+    return list(map(convert, values))
+
+
+def _sqlite_statement(target: str, names: list[str], by_column: list[Sequence]):
+    """(sql, parameters, executemany?) inserting the rows given column by column. One statement for the whole batch:
     SQLite walks a JSON array of the rows in C, where executemany would bind every value
     from Python; values the same on every row are bound once. Rows holding anything JSON
     cannot carry exactly take executemany."""
-    by_column = list(zip(*rows, strict=True))
     kinds = [set(map(type, values)) for values in by_column]
     constant = {
         i
@@ -209,7 +212,7 @@ def _sqlite_statement(target: str, names: list[str], rows: list[list]):
     if not _SQLITE_JSON or not varying or any(not k <= _JSON_EXACT for k in kinds):
         marks = ", ".join("?" * len(names))
         sql = f"INSERT INTO {target} ({', '.join(names)}) VALUES ({marks})"  # noqa: S608 - identifiers from the table, values bound
-        return sql, rows, True
+        return sql, list(zip(*by_column, strict=True)), True
     position = {i: n for n, i in enumerate(varying)}
     picked = ", ".join(
         "?" if i in constant else f"value ->> {position[i]}" for i in range(len(names))
