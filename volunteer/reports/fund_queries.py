@@ -150,7 +150,9 @@ def donations_in(fund_id: int, date_from: dt.date, date_to: dt.date):
     )
 
 
-def match_cells(dbsession: Session, fund_id: int, date_from, date_to) -> list[tuple]:
+def match_cells(
+    dbsession: Session | sa.Connection, fund_id: int, date_from, date_to
+) -> list[tuple]:
     """The matches on the period's donations to the fund that are not clawed back, in one
     aggregate for the whole report: `(project_id, programme_id, binding_limit, status, live,
     count, fen)` per group, `live` false for a refunded donation's. The sponsor totals sum

@@ -12,7 +12,8 @@ second connection, and neither does SQLite: callers then read everything on the 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -39,6 +40,20 @@ def shared_snapshot(dbsession) -> Iterator[sa.Connection | None]:
             yield side
         finally:
             side.rollback()
+
+
+@contextmanager
+def meanwhile(dbsession, query: Callable, *args) -> Iterator[Callable[[], object]]:
+    """`query(connection, *args)` started on a second connection on the session's snapshot,
+    on a thread (psycopg waits without the GIL), while the caller goes on with the session;
+    the function this yields waits for the result. Without a second connection the query
+    runs on the session, when its result is asked for."""
+    with shared_snapshot(dbsession) as side:
+        if side is None:
+            yield lambda: query(dbsession, *args)
+            return
+        with ThreadPoolExecutor(1, "report-side") as pool:
+            yield pool.submit(query, side, *args).result
 
 
 def _has_written(connection) -> bool:

@@ -23,6 +23,7 @@ from volunteer.errors import NotFound, ValidationFailed
 from volunteer.funds.models import Fund
 from volunteer.funds.scoping import fund_in_scope
 from volunteer.reports import fund_queries as q
+from volunteer.reports.fund_snapshot import meanwhile
 from volunteer.reports.registry import ReportParams, ReportResult, register_report
 from volunteer.spreadsheets.xlsx_stream import write_xlsx
 
@@ -44,9 +45,13 @@ def period(params: ReportParams) -> tuple[dt.date, dt.date]:
 
 
 def statement(dbsession, fund: Fund, date_from: dt.date, date_to: dt.date) -> dict:
-    """The statement as plain data (fen), everything from one aggregate over the lines."""
-    totals = q.ledger_totals(dbsession, fund.id, date_from, date_to)
-    cells = q.match_cells(dbsession, fund.id, date_from, date_to)
+    """The statement as plain data (fen), everything from one aggregate over the lines, and
+    the matches from one over them, read meanwhile on a second connection when there is one."""
+    with meanwhile(dbsession, q.match_cells, fund.id, date_from, date_to) as match_cells:
+        totals = q.ledger_totals(dbsession, fund.id, date_from, date_to)
+        ledger_closing = q.ledger_balance(dbsession, fund.id, date_to)
+        entry = q.last_entry(dbsession, fund.id, date_to)
+        cells = match_cells()
     donations = totals.credits(q.DONATION_INCOME)
     refunds = totals.debits(q.DONATION_INCOME)
     matches = totals.net_credit(q.MATCH_INCOME)
@@ -56,8 +61,6 @@ def statement(dbsession, fund: Fund, date_from: dt.date, date_to: dt.date) -> di
     reclassified = totals.net_credit(q.NET_ASSETS)
     opening = totals.balance("opening")
     computed = opening + receipts - disbursements + reclassified
-    ledger_closing = q.ledger_balance(dbsession, fund.id, date_to)
-    entry = q.last_entry(dbsession, fund.id, date_to)
     restricted_income = totals.net_credit(q.RESTRICTED[:2])
     pt_in = totals.debits(q.PASS_THROUGH)
     pt_out = totals.credits(q.PASS_THROUGH)
