@@ -1,6 +1,6 @@
-"""The timing and hour-rule part of the `hours` import: a row's minutes and start/end, and
-the rules of `hour_rules` against the volunteer's stored records and the records accepted
-earlier in the same file. Mixed into `HoursImporter`.
+"""The timing and hour-rule part of the `hours` import: a row's minutes and start/end, the
+volunteers' stored records, and the rules of `hour_rules` against those and the records
+accepted earlier in the same file. Mixed into `HoursImporter`.
 
 Most rows of an import have no start/end time and no other record of the volunteer that day:
 those take `hour_rules.plainly_valid`, which only answers "nothing to report"; every other
@@ -11,11 +11,29 @@ the violations.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+
+import sqlalchemy as sa
 
 from volunteer.db import SHANGHAI
 from volunteer.volunteers import hour_rules
+from volunteer.volunteers.directory import id_filters
+from volunteer.volunteers.models import ServiceRecord
 
 _ONE_DAY = dt.timedelta(days=1)
+_RECORD_COLUMNS = (
+    ServiceRecord.id,
+    ServiceRecord.volunteer_id,
+    ServiceRecord.activity_id,
+    ServiceRecord.service_date,
+    ServiceRecord.minutes,
+    ServiceRecord.start_at,
+    ServiceRecord.end_at,
+    ServiceRecord.status,
+    ServiceRecord.voided_at,
+    ServiceRecord.content,
+    ServiceRecord.remark,
+)
 
 
 def _moment(day: dt.date, clock: dt.time | None) -> dt.datetime | None:
@@ -23,7 +41,45 @@ def _moment(day: dt.date, clock: dt.time | None) -> dt.datetime | None:
 
 
 class HourChecks:
-    """Needs `self.rules`, `self.accepted`, `self.ctx` and `self.error` from the importer."""
+    """Needs `self.rules`, `self.accepted`, `self.ctx`, `self.error`, `self.dbsession`,
+    `self.directory` and `self.batch_id` from the importer."""
+
+    def _stored_records(self, rows, identities):
+        """Stored records of the chunk's known volunteers on the chunk's dates, and their
+        timed records of the days either side."""
+        ids, dates = set(), [r.values["service_date"] for r in rows if not r.errors]
+        for identity in identities:
+            if identity is not None and not isinstance(identity, str):
+                known = self.directory.find(identity)
+                if known is not None and not isinstance(known, str):
+                    ids.add(known.id)
+        by_volunteer: dict[int, list] = defaultdict(list)
+        if not ids or not dates:
+            return by_volunteer
+        first, last, day = min(dates), max(dates), dt.timedelta(days=1)
+        # The days either side matter only for overlaps across midnight: of those, only
+        # the records with a start and an end are needed.
+        # (Written with the wide range outside the OR, so that the index on (volunteer,
+        # date) bounds both.)
+        near = sa.and_(
+            ServiceRecord.service_date.between(first - day, last + day),
+            sa.or_(
+                ServiceRecord.service_date.between(first, last),
+                sa.and_(ServiceRecord.start_at.is_not(None), ServiceRecord.end_at.is_not(None)),
+            ),
+        )
+        if self.batch_id is not None:
+            # Rows this import already wrote are in `self.accepted`; reading them back as
+            # stored records would count them twice.
+            near = sa.and_(
+                near,
+                sa.or_(ServiceRecord.batch_id.is_(None), ServiceRecord.batch_id != self.batch_id),
+            )
+        for matches in id_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
+            query = sa.select(*_RECORD_COLUMNS).where(matches, near)
+            for record in self.dbsession.execute(query):
+                by_volunteer[record.volunteer_id].append(record)
+        return by_volunteer
 
     def _timing(self, row):
         v, day = row.values, row.values["service_date"]

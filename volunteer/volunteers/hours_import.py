@@ -24,26 +24,12 @@ from volunteer.spreadsheets.importing import (
 )
 from volunteer.volunteers import hour_rules
 from volunteer.volunteers.activity_index import ActivityIndex
-from volunteer.volunteers.directory import VolunteerDirectory, id_filters, row_identity, same_name
+from volunteer.volunteers.directory import VolunteerDirectory, row_identity, same_name
 from volunteer.volunteers.hours_checks import HourChecks
 from volunteer.volunteers.importers import RegistrationRules
 from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
 from volunteer.volunteers.settings import hour_rules_from
 from volunteer.volunteers.sheets import HOURS
-
-_RECORD_COLUMNS = (
-    ServiceRecord.id,
-    ServiceRecord.volunteer_id,
-    ServiceRecord.activity_id,
-    ServiceRecord.service_date,
-    ServiceRecord.minutes,
-    ServiceRecord.start_at,
-    ServiceRecord.end_at,
-    ServiceRecord.status,
-    ServiceRecord.voided_at,
-    ServiceRecord.content,
-    ServiceRecord.remark,
-)
 
 
 @register
@@ -79,43 +65,6 @@ class HoursImporter(HourChecks, Importer):
             self.prefetch(rows)
         _, identities, stored = self._prefetched
         return [self._plan_row(r, i, stored) for r, i in zip(rows, identities, strict=True)]
-
-    def _stored_records(self, rows, identities):
-        """Stored records of the chunk's known volunteers on the chunk's dates, and their
-        timed records of the days either side."""
-        ids, dates = set(), [r.values["service_date"] for r in rows if not r.errors]
-        for identity in identities:
-            if identity is not None and not isinstance(identity, str):
-                known = self.directory.find(identity)
-                if known is not None and not isinstance(known, str):
-                    ids.add(known.id)
-        by_volunteer: dict[int, list] = defaultdict(list)
-        if not ids or not dates:
-            return by_volunteer
-        first, last, day = min(dates), max(dates), dt.timedelta(days=1)
-        # The days either side matter only for overlaps across midnight: of those, only
-        # the records with a start and an end are needed.
-        # (Written with the wide range outside the OR, so that the index on (volunteer,
-        # date) bounds both.)
-        near = sa.and_(
-            ServiceRecord.service_date.between(first - day, last + day),
-            sa.or_(
-                ServiceRecord.service_date.between(first, last),
-                sa.and_(ServiceRecord.start_at.is_not(None), ServiceRecord.end_at.is_not(None)),
-            ),
-        )
-        if self.batch_id is not None:
-            # Rows this import already wrote are in `self.accepted`; reading them back as
-            # stored records would count them twice.
-            near = sa.and_(
-                near,
-                sa.or_(ServiceRecord.batch_id.is_(None), ServiceRecord.batch_id != self.batch_id),
-            )
-        for matches in id_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
-            query = sa.select(*_RECORD_COLUMNS).where(matches, near)
-            for record in self.dbsession.execute(query):
-                by_volunteer[record.volunteer_id].append(record)
-        return by_volunteer
 
     def _plan_row(self, row, identity, stored):
         if row.errors:
