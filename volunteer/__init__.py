@@ -4,6 +4,8 @@ from pyramid.config import Configurator
 from pyramid.session import SignedCookieSessionFactory
 from pyramid.settings import asbool
 
+from volunteer.wsgi import ClosingSpooledBodies
+
 
 def main(global_config, **settings):
     """Build the WSGI application."""
@@ -20,4 +22,4 @@ def main(global_config, **settings):
         config.include(".templating")
         config.include(".routes")
         config.scan(ignore=["volunteer.scripts", "volunteer.bench"])
-    return config.make_wsgi_app()
+    return ClosingSpooledBodies(config.make_wsgi_app())
