@@ -12,11 +12,14 @@ import io
 
 
 class ClosingSpooledBodies:
-    """The Pyramid router, wrapped; `registry` stays reachable for scripts and tests."""
+    """The Pyramid router, wrapped; its attributes (`registry`, `routes_mapper`, ...) stay
+    reachable for scripts and tests."""
 
     def __init__(self, router):
         self.router = router
-        self.registry = router.registry
+
+    def __getattr__(self, name):
+        return getattr(self.router, name)
 
     def __call__(self, environ, start_response):
         try:
