@@ -178,6 +178,9 @@ def _bound(values: tuple, processor) -> Sequence:
     too, so 1 and True never share one)."""
     if processor is None:
         return values
+    first = values[0]
+    if values.count(first) == len(values) and all(v.__class__ is first.__class__ for v in values):
+        return [None if first is None else processor(first)] * len(values)
     memo: dict = {}
 
     def convert(value):

@@ -4,6 +4,8 @@ absent. Shared by the `volunteers` and `hours` imports."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -21,11 +23,17 @@ IN_CHUNK = 900
 
 
 def id_filters(dbsession: Session, column, ids: list[int]):
-    """WHERE clauses matching `column` against `ids`: one `= ANY(array)` on PostgreSQL (a
-    single statement, planned once), IN lists of IN_CHUNK elsewhere (SQLite's bound-parameter
-    limit)."""
-    if dbsession.get_bind().dialect.name == "postgresql":
+    """WHERE clauses matching `column` against `ids`, each for one statement: one
+    `= ANY(array)` on PostgreSQL and one `IN (SELECT value FROM json_each(…))` on SQLite (a
+    single statement, compiled once, whatever the number of ids), IN lists of IN_CHUNK
+    elsewhere (bound-parameter limits)."""
+    dialect = dbsession.get_bind().dialect.name
+    if dialect == "postgresql":
         yield column == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
+        return
+    if dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):  # JSON built in
+        listed = sa.func.json_each(sa.bindparam("ids", json.dumps(ids))).table_valued("value")
+        yield column.in_(sa.select(listed.c.value))
         return
     for start in range(0, len(ids), IN_CHUNK):
         yield column.in_(ids[start : start + IN_CHUNK])

@@ -204,13 +204,13 @@ class HoursImporter(HourChecks, Importer):
                 vid = self.directory.by_index[payload["id_index"]].id
                 self.accepted[vid].setdefault(day, []).extend(records)
         self.activities.create_pending(batch)
-        now, rows = utcnow(), []
+        now, rows, user_id, batch_id = utcnow(), [], self.ctx.user_id, batch.id
         for item in planned:
             if item.action == CREATE:
                 volunteer_key, activity, day, fields = item.payload
                 vid = (
                     volunteer_key
-                    if isinstance(volunteer_key, int)
+                    if volunteer_key.__class__ is int
                     else self.directory.by_index[volunteer_key[1]].id
                 )
                 approved = fields["status"] is RecordStatus.APPROVED
@@ -221,11 +221,11 @@ class HoursImporter(HourChecks, Importer):
                         "service_date": day,
                         **fields,
                         "provenance": Provenance.IMPORT,
-                        "recorded_by": self.ctx.user_id,
+                        "recorded_by": user_id,
                         "recorded_at": now,
-                        "reviewed_by": self.ctx.user_id if approved else None,
+                        "reviewed_by": user_id if approved else None,
                         "reviewed_at": now if approved else None,
-                        "batch_id": batch.id,
+                        "batch_id": batch_id,
                         "version": 1,
                     }
                 )
