@@ -1,8 +1,9 @@
 """Inserting many rows of one table for an import, through the caller's session and
 transaction: COPY on PostgreSQL, one INSERT … SELECT over a JSON array on SQLite, a Core
-INSERT elsewhere — never the ORM unit of work.
+INSERT elsewhere — never the ORM unit of work; and matching a column against many values
+in one statement (`in_filters`).
 
-Owns `insert_rows`. Values go through each column's own bind processing (enums stored by
+Owns `insert_rows`, `BackgroundInserts` and `in_filters`. Values go through each column's own bind processing (enums stored by
 value, aware datetimes as naive UTC), and Python-side column defaults are filled in, so the
 rows stored are the ones a Core INSERT would have stored.
 """
@@ -19,16 +20,34 @@ from operator import itemgetter
 
 import sqlalchemy as sa
 from psycopg.copy import Copy, FileWriter
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 _MEMO = 512
 # Values SQLite reads back from JSON exactly as the driver would have bound them. Floats are
 # left out: SQLite's own decimal-to-double conversion is not guaranteed to round like Python's.
 _JSON_EXACT = frozenset((str, int, type(None)))
-_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)  # the ->> operator
+_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38)  # JSON built in, with the ->> operator
+IN_CHUNK = 900  # values per IN list where neither arrays nor JSON can carry them
 
 
 _BACKGROUND = "volunteer.bulk.background"
+
+
+def in_filters(dbsession: Session, column, values: list):
+    """WHERE clauses matching `column` against `values`, each for one statement: a single
+    one — `= ANY(array)` on PostgreSQL, `IN (SELECT value FROM json_each(…))` on SQLite —
+    compiled once whatever the number of values; IN lists of IN_CHUNK elsewhere."""
+    dialect = dbsession.get_bind().dialect.name
+    if dialect == "postgresql":
+        yield column == sa.any_(sa.bindparam("values", values, type_=postgresql.ARRAY(column.type)))
+        return
+    if dialect == "sqlite" and _SQLITE_JSON:
+        listed = sa.func.json_each(sa.bindparam("values", json.dumps(values))).table_valued("value")
+        yield column.in_(sa.select(listed.c.value))
+        return
+    for start in range(0, len(values), IN_CHUNK):
+        yield column.in_(values[start : start + IN_CHUNK])
 
 
 class BackgroundInserts:
@@ -178,8 +197,8 @@ def _bound(values: tuple, processor) -> Sequence:
     too, so 1 and True never share one)."""
     if processor is None:
         return values
-    first = values[0]
-    if values.count(first) == len(values) and all(v.__class__ is first.__class__ for v in values):
+    if _constant(values):
+        first = values[0]
         return [None if first is None else processor(first)] * len(values)
     memo: dict = {}
 
@@ -200,17 +219,21 @@ def _bound(values: tuple, processor) -> Sequence:
     return list(map(convert, values))
 
 
+def _constant(values: Sequence) -> bool:
+    """Every value the same, of the same type (1, 1.0 and True are equal, not the same)."""
+    first = values[0]
+    return values.count(first) == len(values) and all(
+        v.__class__ is first.__class__ for v in values
+    )
+
+
 def _sqlite_statement(target: str, names: list[str], by_column: list[Sequence]):
-    """(sql, parameters, executemany?) inserting the rows given column by column. One statement for the whole batch:
-    SQLite walks a JSON array of the rows in C, where executemany would bind every value
-    from Python; values the same on every row are bound once. Rows holding anything JSON
-    cannot carry exactly take executemany."""
+    """(sql, parameters, executemany?) inserting the rows given column by column. One
+    statement for the whole batch: SQLite walks a JSON array of the rows in C, where
+    executemany would bind every value from Python; values the same on every row are bound
+    once. Rows holding anything JSON cannot carry exactly take executemany."""
     kinds = [set(map(type, values)) for values in by_column]
-    constant = {
-        i
-        for i, values in enumerate(by_column)
-        if len(kinds[i]) == 1 and values.count(values[0]) == len(values)
-    }
+    constant = {i for i, values in enumerate(by_column) if _constant(values)}
     varying = [i for i in range(len(names)) if i not in constant]
     if not _SQLITE_JSON or not varying or any(not k <= _JSON_EXACT for k in kinds):
         marks = ", ".join("?" * len(names))

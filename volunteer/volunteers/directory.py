@@ -4,39 +4,18 @@ absent. Shared by the `volunteers` and `hours` imports."""
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from volunteer.pii import PiiVault
+from volunteer.spreadsheets.bulk import in_filters
 from volunteer.spreadsheets.coerce import normalise_name
 from volunteer.volunteers.idcard import ID_TYPE_LABELS, IdType, check_digit
 from volunteer.volunteers.models import Volunteer
 
 _RESIDENT = (None, ID_TYPE_LABELS[IdType.RESIDENT])
-# Keep IN lists well under SQLite's bound-parameter limit.
-IN_CHUNK = 900
-
-
-def id_filters(dbsession: Session, column, ids: list[int]):
-    """WHERE clauses matching `column` against `ids`, each for one statement: one
-    `= ANY(array)` on PostgreSQL and one `IN (SELECT value FROM json_each(…))` on SQLite (a
-    single statement, compiled once, whatever the number of ids), IN lists of IN_CHUNK
-    elsewhere (bound-parameter limits)."""
-    dialect = dbsession.get_bind().dialect.name
-    if dialect == "postgresql":
-        yield column == sa.any_(sa.bindparam("ids", ids, type_=postgresql.ARRAY(sa.Integer)))
-        return
-    if dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):  # JSON built in
-        listed = sa.func.json_each(sa.bindparam("ids", json.dumps(ids))).table_valued("value")
-        yield column.in_(sa.select(listed.c.value))
-        return
-    for start in range(0, len(ids), IN_CHUNK):
-        yield column.in_(ids[start : start + IN_CHUNK])
 
 
 @dataclass(frozen=True)
@@ -114,11 +93,8 @@ class VolunteerDirectory:
             Volunteer.id_index,
         )
         for column, wanted in ((Volunteer.id_index, indexes), (Volunteer.volunteer_no, numbers)):
-            wanted = list(wanted)
-            for start in range(0, len(wanted), IN_CHUNK):
-                rows = self.dbsession.execute(
-                    sa.select(*columns).where(column.in_(wanted[start : start + IN_CHUNK]))
-                )
+            for matches in in_filters(self.dbsession, column, sorted(wanted)):
+                rows = self.dbsession.execute(sa.select(*columns).where(matches))
                 for vid, name, no, masked, area_id, revoked_at, index in rows:
                     self.remember(
                         index, Known(vid, name, no, masked, area_id, revoked_at is not None)
@@ -132,13 +108,9 @@ class VolunteerDirectory:
         """Cache volunteers just inserted, so later rows of the same file find them."""
         numbers = [p["volunteer_no"] for p in payloads]
         ids: dict[str, int] = {}
-        for start in range(0, len(numbers), IN_CHUNK):
-            rows = self.dbsession.execute(
-                sa.select(Volunteer.volunteer_no, Volunteer.id).where(
-                    Volunteer.volunteer_no.in_(numbers[start : start + IN_CHUNK])
-                )
-            )
-            ids.update((no, vid) for no, vid in rows)
+        for matches in in_filters(self.dbsession, Volunteer.volunteer_no, numbers):
+            query = sa.select(Volunteer.volunteer_no, Volunteer.id).where(matches)
+            ids.update((no, vid) for no, vid in self.dbsession.execute(query))
         for p in payloads:
             no = p["volunteer_no"]
             self.remember(

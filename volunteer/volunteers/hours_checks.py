@@ -16,8 +16,8 @@ from collections import defaultdict
 import sqlalchemy as sa
 
 from volunteer.db import SHANGHAI
+from volunteer.spreadsheets.bulk import in_filters
 from volunteer.volunteers import hour_rules
-from volunteer.volunteers.directory import id_filters
 from volunteer.volunteers.models import ServiceRecord
 
 _ONE_DAY = dt.timedelta(days=1)
@@ -41,18 +41,15 @@ def _moment(day: dt.date, clock: dt.time | None) -> dt.datetime | None:
 
 
 class HourChecks:
-    """Needs `self.rules`, `self.accepted`, `self.ctx`, `self.error`, `self.dbsession`,
-    `self.directory` and `self.batch_id` from the importer."""
+    """Needs `self.rules`, `self.accepted`, `self.ctx`, `self.error`, `self.dbsession` and
+    `self.batch_id` from the importer."""
 
-    def _stored_records(self, rows, identities):
-        """Stored records of the chunk's known volunteers on the chunk's dates, and their
-        timed records of the days either side."""
-        ids, dates = set(), [r.values["service_date"] for r in rows if not r.errors]
-        for identity in identities:
-            if identity is not None and not isinstance(identity, str):
-                known = self.directory.find(identity)
-                if known is not None and not isinstance(known, str):
-                    ids.add(known.id)
+    def _stored_records(self, rows, found):
+        """Stored records of the chunk's registered volunteers (`found`: what the directory
+        found for each row) on the chunk's dates, and their timed records of the days
+        either side."""
+        dates = [r.values["service_date"] for r in rows if not r.errors]
+        ids = {known.id for known in found if known is not None and not isinstance(known, str)}
         by_volunteer: dict[int, list] = defaultdict(list)
         if not ids or not dates:
             return by_volunteer
@@ -75,7 +72,7 @@ class HourChecks:
                 near,
                 sa.or_(ServiceRecord.batch_id.is_(None), ServiceRecord.batch_id != self.batch_id),
             )
-        for matches in id_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
+        for matches in in_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
             query = sa.select(*_RECORD_COLUMNS).where(matches, near)
             for record in self.dbsession.execute(query):
                 by_volunteer[record.volunteer_id].append(record)

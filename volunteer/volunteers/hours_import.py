@@ -50,26 +50,31 @@ class HoursImporter(HourChecks, Importer):
         self.index_cache: dict = {}  # see `row_identity`
         self.new_volunteers: dict[str, dict] = {}
         self.may_approve = ctx.scope.may(Permission.HOURS_APPROVE)
-        self._prefetched: tuple = ((), [], {})
+        self._prefetched: tuple = ((), [], {})  # rows, (identity, found), stored records
 
     def prefetch(self, rows):
-        """The chunk's volunteers and their stored records (the records this import
-        writes are never read back: see `_stored_records`)."""
+        """The chunk's volunteers, found once for both uses, and their stored records (the
+        records this import writes are never read back: see `_stored_records`)."""
         vault, cache = self.ctx.vault, self.index_cache
         identities = [None if r.errors else row_identity(vault, r.values, cache) for r in rows]
-        self.directory.load([i for i in identities if i is not None and not isinstance(i, str)])
-        self._prefetched = (rows, identities, self._stored_records(rows, identities))
+        claims = [i for i in identities if i is not None and not isinstance(i, str)]
+        self.directory.load(claims)
+        found = [
+            None if i is None or isinstance(i, str) else self.directory.find(i) for i in identities
+        ]
+        stored = self._stored_records(rows, found)
+        self._prefetched = (rows, list(zip(identities, found, strict=True)), stored)
 
     def plan(self, rows):
         if self._prefetched[0] is not rows:
             self.prefetch(rows)
-        _, identities, stored = self._prefetched
-        return [self._plan_row(r, i, stored) for r, i in zip(rows, identities, strict=True)]
+        _, claims, stored = self._prefetched
+        return [self._plan_row(r, c, stored) for r, c in zip(rows, claims, strict=True)]
 
-    def _plan_row(self, row, identity, stored):
+    def _plan_row(self, row, claim, stored):
         if row.errors:
             return Planned(row, ERROR)
-        volunteer_key = self._volunteer(row, identity)
+        volunteer_key = self._volunteer(row, *claim)
         if volunteer_key is None:
             return Planned(row, ERROR)
         activity = self.activities.resolve(row, self.error)
@@ -121,12 +126,12 @@ class HoursImporter(HourChecks, Importer):
         self.activities.widen(activity, day)
         return Planned(row, CREATE, (volunteer_key, activity, day, fields))
 
-    def _volunteer(self, row, identity):
-        """The volunteer id (registered), ('new', index) (registered by this file) or None."""
+    def _volunteer(self, row, identity, known):
+        """The volunteer id (registered), ('new', index) (registered by this file) or None.
+        `known` is what the directory found for `identity`."""
         if isinstance(identity, str):
             self.error(row, "id_number", identity)
             return None
-        known = self.directory.find(identity)
         if isinstance(known, str):
             self.error(row, "volunteer_no", known)
             return None
