@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from volunteer.audit import AuditLog
 from volunteer.authz import Permission, Scope
 from volunteer.db import today_local, utcnow
-from volunteer.errors import Conflict, NotAllowed, NotFound, ValidationFailed
+from volunteer.errors import Conflict, NotAllowed, ValidationFailed
 from volunteer.funds import ledger_rules
 from volunteer.funds.ledger_models import (
     EntryKind,
@@ -220,12 +220,6 @@ class LedgerService:
             "ledger.lock", "locked_period", period.id, after={"fund_id": fund_id, "until": until}
         )
         return period
-
-    def get_entry(self, entry_id: int) -> LedgerEntry:
-        entry = self.dbsession.get(LedgerEntry, entry_id)
-        if entry is None:
-            raise NotFound("分录不存在")
-        return entry
 
 
 def balances(dbsession: Session, fund_id: int, until: dt.date | None = None) -> dict[Account, int]:

@@ -162,10 +162,6 @@ class Donation(Base):
     )
 
     @property
-    def is_refunded(self) -> bool:
-        return self.refunded_at is not None
-
-    @property
     def shown_donor(self) -> str:
         return "匿名爱心人士" if self.anonymous else self.donor_name
 

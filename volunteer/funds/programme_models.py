@@ -5,7 +5,6 @@ tables equal to what it computes."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -110,10 +109,6 @@ class MatchingProgramme(Base):
     areas = relationship("Area", secondary=programme_areas, order_by="Area.path")
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def ratio_decimal(self) -> Decimal:
-        return Decimal(self.ratio)
 
 
 class ProgrammeTally(Base):

@@ -74,7 +74,3 @@ def donations_clause(scope: Scope):
     if scope.area_path is None and _sees_finance(scope):
         return sa.true()
     return Donation.project_id.in_(sa.select(Project.id).where(projects_clause(scope)))
-
-
-def community_in_scope(scope: Scope, area: Area) -> bool:
-    return scope.covers_path(area.path)

@@ -27,7 +27,7 @@ from volunteer.incubation.models import (
 from volunteer.incubation.proposal_rules import ProposalAction, ProposalState
 from volunteer.incubation.proposals import ProposalService
 from volunteer.incubation.roles import REVIEWER
-from volunteer.incubation.scoping import call_in_scope, calls_clause
+from volunteer.incubation.scoping import calls_clause
 
 S = ProposalState
 # Proposals that have been through review and are not out of the competition.
@@ -267,6 +267,3 @@ class CallService(ProposalService):
             sa.select(VentureCall).where(calls_clause(self.scope)).order_by(VentureCall.id.desc())
         )
         return list(self.dbsession.scalars(query))
-
-    def check_call(self, call: VentureCall) -> None:
-        self.require_in_scope(call_in_scope(self.scope, call), "创投活动")

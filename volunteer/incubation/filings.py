@@ -200,11 +200,3 @@ class FilingService(IncubationService):
             if f.filed_on is not None
         ]
         return [(filings[o.filing_id], o) for o in fr.overdue_reports(facts, self.today)]
-
-    def current(self, organisation_id: int) -> Filing | None:
-        return self.dbsession.scalar(
-            sa.select(Filing)
-            .where(Filing.organisation_id == organisation_id)
-            .order_by(Filing.id.desc())
-            .limit(1)
-        )
