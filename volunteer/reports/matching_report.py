@@ -128,6 +128,7 @@ def matching_report(params: ReportParams) -> ReportResult:
             Match.programme_id == programme.id, Match.status != MatchStatus.CLAWED_BACK
         )
     )
+    rows = list(_match_rows(dbsession, scope, programme))  # for the JSON and the workbook
     data = {
         "programme": programme.code,
         "total_matched_fen": int(total),
@@ -135,19 +136,19 @@ def matching_report(params: ReportParams) -> ReportResult:
         "projects": programme_projects(dbsession, scope, programme),
         "matches": [
             {"receipt_no": r, "matched_fen": int(a), "limit": str(lim), "status": str(s)}
-            for r, a, lim, s, *_ in _match_rows(dbsession, scope, programme)
+            for r, a, lim, s, *_ in rows
         ],
     }
     # The workbook's timestamp is the programme's own (settlement, else creation): fixed.
     moment = programme.settled_at or programme.created_at or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
     return ReportResult(
         data,
-        partial(_sheets, dbsession, scope, programme, data),
+        partial(_sheets, programme, data, rows),
         partial(write_xlsx, as_of=moment, creator=params.actor_name, title=code),
     )
 
 
-def _sheets(dbsession, scope, programme, data) -> list[Sheet]:
+def _sheets(programme, data, rows) -> list[Sheet]:
     summary = [
         ("计划编号", programme.code),
         ("计划名称", programme.name),
@@ -169,9 +170,7 @@ def _sheets(dbsession, scope, programme, data) -> list[Sheet]:
     matches = (
         (receipt, at, project, yuan(donated), yuan(amount), LIMIT_LABELS[limit],
          MATCH_STATUS_LABELS[status])
-        for receipt, amount, limit, status, at, donated, project in _match_rows(
-            dbsession, scope, programme
-        )
+        for receipt, amount, limit, status, at, donated, project in rows
     )  # fmt: skip
     return [
         Sheet("概况", ["项目", "内容"], summary),
