@@ -6,7 +6,6 @@ anonymous donor's name and every donor key are masked unless the export is revea
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -23,15 +22,12 @@ from volunteer.funds.programme_models import (
 from volunteer.funds.scoping import donations_clause
 from volunteer.funds.sheets import DONATIONS
 from volunteer.spreadsheets.exporting import ExportFilters, register_export
+from volunteer.spreadsheets.numbers import fen_to_yuan
 from volunteer.spreadsheets.writer import Sheet
 
 STREAM_ROWS = 20_000
 MATCH_HEADERS = ("计划编号", "资助方", "收据编号", "捐赠时间", "项目编号", "捐赠金额(元)",
                  "配捐(元)", "约束条件", "状态")  # fmt: skip
-
-
-def _yuan(fen: int) -> Decimal:
-    return Decimal(int(fen)).scaleb(-2)
 
 
 def _mask_key(key: str | None) -> str | None:
@@ -81,7 +77,7 @@ def donations(context, filters: ExportFilters) -> list[Sheet]:
                 d.donor_name if reveal or not d.anonymous else "匿名",
                 d.donor_key if reveal else _mask_key(d.donor_key),
                 "是" if d.anonymous else "否",
-                _yuan(d.amount_fen),
+                fen_to_yuan(d.amount_fen),
                 d.received_at,
                 project,
                 d.channel,
@@ -135,7 +131,7 @@ def matches(context, filters: ExportFilters) -> list[Sheet]:
             limit,
             status,
         ) in dbsession.execute(query.execution_options(yield_per=STREAM_ROWS)):
-            yield [code, sponsor, receipt, at, project, _yuan(donated), _yuan(matched),
+            yield [code, sponsor, receipt, at, project, fen_to_yuan(donated), fen_to_yuan(matched),
                    LIMIT_LABELS[limit], MATCH_STATUS_LABELS[status]]  # fmt: skip
 
     return [Sheet("配捐明细", list(MATCH_HEADERS), rows(), ("收据编号", "项目编号"))]

@@ -6,7 +6,6 @@ directly so that the list's own filters apply. Text is neutralised by the shared
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,12 +22,8 @@ from volunteer.incubation.proposal_rules import PROPOSAL_STATE_LABELS
 from volunteer.incubation.scoping import call_in_scope, organisations_clause
 from volunteer.incubation.workflow import CASE_STATE_LABELS, INCUBATION_MODE_LABELS
 from volunteer.spreadsheets.exporting import ExportFilters, register_export
+from volunteer.spreadsheets.numbers import fen_to_yuan
 from volunteer.spreadsheets.writer import Sheet, write_workbook
-
-
-def _yuan(fen: int | None) -> Decimal | None:
-    # Decimal yuan: the writer formats it as money, and it is exact.
-    return None if fen is None else Decimal(fen) / 100
 
 
 def register_sheet(dbsession: Session, scope: Scope) -> Sheet:
@@ -110,13 +105,13 @@ def call_sheets(service: CallService, call: VentureCall) -> list[Sheet]:
             r.ranked.rank if r.ranked else None,
             r.proposal.title,
             r.proposal.organisation.name,
-            _yuan(r.proposal.requested_fen),
+            fen_to_yuan(r.proposal.requested_fen),
             r.breakdown.score,
             r.breakdown.bonus,
             len(r.breakdown.counted),
             len(r.breakdown.recused),
             "是" if r.ranked and r.ranked.funded else "否",
-            _yuan(r.ranked.cumulative_fen) if r.ranked else None,
+            fen_to_yuan(r.ranked.cumulative_fen) if r.ranked else None,
             PROPOSAL_STATE_LABELS[r.proposal.state],
         )
         for r in ranking
@@ -125,8 +120,8 @@ def call_sheets(service: CallService, call: VentureCall) -> list[Sheet]:
         (
             p.title,
             p.organisation.name,
-            _yuan(p.approved_fen),
-            _yuan(sum(t.amount_fen for t in p.tranches if t.released_at)),
+            fen_to_yuan(p.approved_fen),
+            fen_to_yuan(sum(t.amount_fen for t in p.tranches if t.released_at)),
             len(p.tranches),
             PROPOSAL_STATE_LABELS[p.state],
         )

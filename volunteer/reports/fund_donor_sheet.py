@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from itertools import pairwise
 
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from volunteer.funds.models import Donation, Project
 from volunteer.reports import fund_queries as q
 from volunteer.reports.fund_donor_sql import MARKER, query_settings, rendered_days
 from volunteer.reports.fund_snapshot import shared_snapshot
+from volunteer.spreadsheets.numbers import fen_to_yuan
 from volunteer.spreadsheets.writer import Sheet
 from volunteer.spreadsheets.xlsx_stream import EncodedRows, RowsXml, row_xml
 
@@ -108,11 +108,6 @@ def donor_xml(dbsession, fund, date_from, date_to, fallback) -> Iterator[RowsXml
         yield RowsXml(chunk.decode("utf-8"))
 
 
-def yuan(fen: int | None) -> Decimal | None:
-    """Exact yuan with two decimals: 12345 fen → Decimal('123.45')."""
-    return None if fen is None else Decimal(int(fen)).scaleb(-2)
-
-
 def donor_sheet(dbsession, fund, date_from, date_to) -> Sheet:
     if rendered_by_sql(dbsession):
 
@@ -163,6 +158,6 @@ def donor_rows(dbsession, fund, date_from, date_to, ids=None):
     ) in dbsession.connection().execute(query):  # fmt: skip
         yield i, (
             receipt, at + UTC_TO_SHANGHAI, "匿名" if anonymous else donor, yes[anonymous],
-            yuan(amount), codes.get(project), channel, refunded and refunded + UTC_TO_SHANGHAI,
+            fen_to_yuan(amount), codes.get(project), channel, refunded and refunded + UTC_TO_SHANGHAI,
             yes[rp], yes[rs], yes[ram],
         )  # fmt: skip

@@ -30,7 +30,8 @@ from volunteer.funds.programme_models import (
     MatchingProgramme,
 )
 from volunteer.reports import fund_queries as q
-from volunteer.reports.fund_donor_sheet import donor_sheet, yuan
+from volunteer.reports.fund_donor_sheet import donor_sheet
+from volunteer.spreadsheets.numbers import fen_to_yuan
 from volunteer.spreadsheets.writer import Sheet
 
 AMOUNT = "金额(元)"
@@ -91,17 +92,17 @@ def _header(fund: Fund, data: dict) -> Sheet:
 def _statement(data: dict) -> Sheet:
     r, check = data["receipts"], data["check"]
     rows = [
-        ("期初余额", yuan(data["opening_fen"])),
-        ("加：本期收入", yuan(data["receipts_fen"])),
-        ("  其中：捐赠收入", yuan(r["donations_fen"])),
-        ("  减：捐赠退款及更正", yuan(r["refunds_fen"])),
-        ("  配捐收入", yuan(r["matches_fen"])),
-        ("减：本期支出", yuan(data["disbursements_fen"])),
-        ("加减：净资产重分类（净额）", yuan(data["reclassifications_fen"])),
-        ("  其中：限定性转为非限定性", yuan(data["reclassifications"][0]["amount_fen"])),
-        ("期末余额（按上式计算）", yuan(check["computed_closing_fen"])),
-        ("期末余额（账簿）", yuan(check["ledger_closing_fen"])),
-        ("核对差额", yuan(check["difference_fen"])),
+        ("期初余额", fen_to_yuan(data["opening_fen"])),
+        ("加：本期收入", fen_to_yuan(data["receipts_fen"])),
+        ("  其中：捐赠收入", fen_to_yuan(r["donations_fen"])),
+        ("  减：捐赠退款及更正", fen_to_yuan(r["refunds_fen"])),
+        ("  配捐收入", fen_to_yuan(r["matches_fen"])),
+        ("减：本期支出", fen_to_yuan(data["disbursements_fen"])),
+        ("加减：净资产重分类（净额）", fen_to_yuan(data["reclassifications_fen"])),
+        ("  其中：限定性转为非限定性", fen_to_yuan(data["reclassifications"][0]["amount_fen"])),
+        ("期末余额（按上式计算）", fen_to_yuan(check["computed_closing_fen"])),
+        ("期末余额（账簿）", fen_to_yuan(check["ledger_closing_fen"])),
+        ("核对差额", fen_to_yuan(check["difference_fen"])),
         ("核对结果", "一致" if check["ok"] else "不一致"),
     ]
     return Sheet("收支表", ["项目", AMOUNT], rows)
@@ -109,7 +110,7 @@ def _statement(data: dict) -> Sheet:
 
 def _receipts(data: dict) -> Sheet:
     rows = [
-        (ENTRY_KIND_LABELS[EntryKind(kind)], count, yuan(amount))
+        (ENTRY_KIND_LABELS[EntryKind(kind)], count, fen_to_yuan(amount))
         for kind, (count, amount) in sorted(data["_kinds"].items())
     ]
     return Sheet("收入分类", ["分录类型", "笔数", "发生额(元)"], rows)
@@ -120,9 +121,9 @@ def _sponsors(data: dict) -> Sheet:
         (
             s["sponsor"],
             level_label(s["level"]),
-            yuan(s["matched_fen"]),
-            yuan(s["settled_fen"]),
-            yuan(s["posted_fen"]),
+            fen_to_yuan(s["matched_fen"]),
+            fen_to_yuan(s["settled_fen"]),
+            fen_to_yuan(s["posted_fen"]),
         )
         for s in data["matches_by_sponsor"]
     ]
@@ -172,13 +173,13 @@ def _schedule(dbsession, fund, data, date_from, date_to) -> Sheet:
             key=lambda p: (p.priority, p.id),
         )
         if not mine and public:
-            rows.append((project.code, project.name, yuan(public), *[None] * 7))
+            rows.append((project.code, project.name, fen_to_yuan(public), *[None] * 7))
         for programme in mine:
             cell = cells[(project.id, programme.id)]
             ratio = (Decimal(cell["fen"]) / public).quantize(Decimal("0.0001")) if public else None
             rows.append((
-                project.code, project.name, yuan(public), programme.code, programme.sponsor,
-                level_label(str(programme.level)), yuan(cell["fen"]),
+                project.code, project.name, fen_to_yuan(public), programme.code, programme.sponsor,
+                level_label(str(programme.level)), fen_to_yuan(cell["fen"]),
                 None if ratio is None else f"{ratio:f}",
                 _counts(cell["limits"], LIMIT_LABELS), _counts(cell["status"], MATCH_STATUS_LABELS),
             ))  # fmt: skip
@@ -227,7 +228,7 @@ def _disbursement_rows(dbsession, fund, date_from, date_to):
     for d, project, requested_by, decided_by, seq in dbsession.execute(query):
         yield (
             d.id, project, d.beneficiary, EXPENSE_CLASS_LABELS[d.expense_class], d.purpose,
-            yuan(d.amount_fen), DISBURSEMENT_STATUS_LABELS[d.status], requested_by,
+            fen_to_yuan(d.amount_fen), DISBURSEMENT_STATUS_LABELS[d.status], requested_by,
             d.requested_at, decided_by, d.decided_at, d.decision_note, d.voucher_no,
             d.attachment_sha256, seq,
         )  # fmt: skip
@@ -236,22 +237,22 @@ def _disbursement_rows(dbsession, fund, date_from, date_to):
 def _restricted(data: dict) -> Sheet:
     r = data["restricted"]
     rows = [
-        ("期初限定性净资产", yuan(r["opening_fen"])),
-        ("加：本期限定性收入（扣除退款）", yuan(r["income_fen"])),
-        ("减：本期解除限定", yuan(r["released_fen"])),
-        ("期末限定性净资产", yuan(r["closing_fen"])),
+        ("期初限定性净资产", fen_to_yuan(r["opening_fen"])),
+        ("加：本期限定性收入（扣除退款）", fen_to_yuan(r["income_fen"])),
+        ("减：本期解除限定", fen_to_yuan(r["released_fen"])),
+        ("期末限定性净资产", fen_to_yuan(r["closing_fen"])),
     ]
     return Sheet("限定性净资产变动", ["项目", AMOUNT], rows)
 
 
 def _pass_through_rows(dbsession, fund, data, date_from, date_to):
     pt = data["pass_through"]
-    yield (None, "期初余额", None, yuan(pt["opening_fen"]), None, None)
+    yield (None, "期初余额", None, fen_to_yuan(pt["opening_fen"]), None, None)
     kinds = (EntryKind.PASS_THROUGH_IN, EntryKind.PASS_THROUGH_OUT)
     # The period's entries by kind are known already: without any of these, skip the scan.
     if any(str(kind) in data["_kinds"] for kind in kinds):
         yield from _pass_through_entries(dbsession, fund, kinds, date_from, date_to)
-    yield (None, "期末余额", None, yuan(pt["closing_fen"]), None, None)
+    yield (None, "期末余额", None, fen_to_yuan(pt["closing_fen"]), None, None)
 
 
 def _pass_through_entries(dbsession, fund, kinds, date_from, date_to):
@@ -275,4 +276,4 @@ def _pass_through_entries(dbsession, fund, kinds, date_from, date_to):
         .order_by(LedgerEntry.seq)
     )
     for posted_on, kind, memo, fen, voucher, seq in dbsession.execute(query):
-        yield (posted_on, ENTRY_KIND_LABELS[EntryKind(kind)], memo, yuan(fen), voucher, seq)
+        yield (posted_on, ENTRY_KIND_LABELS[EntryKind(kind)], memo, fen_to_yuan(fen), voucher, seq)

@@ -33,8 +33,8 @@ from volunteer.funds.programme_models import (
     MatchStatus,
 )
 from volunteer.funds.scoping import programme_in_scope, projects_clause
-from volunteer.reports.fund_sheets import yuan
 from volunteer.reports.registry import ReportParams, ReportResult, register_report
+from volunteer.spreadsheets.numbers import fen_to_yuan
 from volunteer.spreadsheets.writer import Sheet
 from volunteer.spreadsheets.xlsx_stream import write_xlsx
 
@@ -160,15 +160,16 @@ def _sheets(programme, data, rows) -> list[Sheet]:
             f"{programme.starts_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} 至 "
             f"{programme.ends_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}（北京时间，不含结束时刻）",
         ),
-        ("资金池(元)", yuan(programme.pool_fen)),
-        ("已配捐(元)", yuan(data["total_matched_fen"])),
-        ("资金池余额(元)", yuan(data["pool_remaining_fen"])),
+        ("资金池(元)", fen_to_yuan(programme.pool_fen)),
+        ("已配捐(元)", fen_to_yuan(data["total_matched_fen"])),
+        ("资金池余额(元)", fen_to_yuan(data["pool_remaining_fen"])),
     ]
     projects = [
-        (p["project"], yuan(p["donations_fen"]), yuan(p["matched_fen"])) for p in data["projects"]
+        (p["project"], fen_to_yuan(p["donations_fen"]), fen_to_yuan(p["matched_fen"]))
+        for p in data["projects"]
     ]
     matches = (
-        (receipt, at, project, yuan(donated), yuan(amount), LIMIT_LABELS[limit],
+        (receipt, at, project, fen_to_yuan(donated), fen_to_yuan(amount), LIMIT_LABELS[limit],
          MATCH_STATUS_LABELS[status])
         for receipt, amount, limit, status, at, donated, project in rows
     )  # fmt: skip

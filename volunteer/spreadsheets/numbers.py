@@ -171,6 +171,12 @@ def coerce_yuan(value: object, *, epoch1904: bool = False) -> int | None:
     return _yuan_to_fen(amount)
 
 
+def fen_to_yuan(fen: int | None) -> Decimal | None:
+    """Exact yuan with two decimals for a cell: 12345 fen → Decimal('123.45') (the writers
+    format a Decimal as money)."""
+    return None if fen is None else Decimal(int(fen)).scaleb(-2)
+
+
 def coerce_integer(value: object, *, epoch1904: bool = False) -> int | None:
     if _is_number(value):
         if isinstance(value, int):
