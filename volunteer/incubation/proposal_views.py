@@ -33,12 +33,13 @@ def proposal_detail(request):
     proposal: Proposal = request.context.entity
     service = call_service(request)
     me = request.identity.id
+    facts = service.facts(proposal)
     return page(
         proposal=proposal,
-        options=service.options(proposal),
+        options=service.options(proposal, facts),
         breakdown=service.breakdown(proposal),
-        pending=service.reviews_pending(proposal),
-        remaining=service.remaining_budget(proposal),
+        pending=facts.reviews_pending,
+        remaining=facts.remaining_budget_fen,
         is_reviewer=any(r.user_id == me for r in proposal.call.reviewers),
         staff_view=is_staff(request),
         names=reviewer_names(proposal.call),

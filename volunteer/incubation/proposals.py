@@ -105,11 +105,15 @@ class ProposalService(IncubationService):
         )
         return dataclasses.replace(facts, **overrides)
 
-    def options(self, proposal: Proposal):
+    def options(self, proposal: Proposal, facts: pr.ProposalFacts | None = None):
+        """The actions offered on the page; `facts` when the caller has them already."""
         if not self.scope.may(Permission.INCUBATION_EDIT):
             return []
         # The approval form proposes the requested amount; judge the button by that.
-        facts = self.facts(proposal, approved_fen=proposal.approved_fen or proposal.requested_fen)
+        approved = proposal.approved_fen or proposal.requested_fen
+        if facts is None:
+            facts = self.facts(proposal)
+        facts = dataclasses.replace(facts, approved_fen=approved)
         return [
             (t, None if t.guard in FORM_GUARDS else reason)
             for t, reason in PROPOSAL_WORKFLOW.options(proposal.state, self.roles(proposal), facts)
