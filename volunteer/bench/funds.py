@@ -27,8 +27,9 @@ from volunteer.areas.models import AreaLevel
 from volunteer.areas.services import add_area
 from volunteer.audit import SYSTEM_ACTOR, AuditLog
 from volunteer.authz import SYSTEM_SCOPE
-from volunteer.bench import hours_data
 from volunteer.bench.common import Context, Row, percentile
+from volunteer.bench.databases import migrate, pg_database, scale_suffix, wipe
+from volunteer.db import SHANGHAI
 from volunteer.funds import ledger_rules
 from volunteer.funds.donations import DonationInput, DonationService
 from volunteer.funds.ledger import entry_payload
@@ -47,28 +48,20 @@ SECTION = "funds"
 FULL_DONATIONS, FULL_FUND_DONATIONS, PROJECTS = 1_000_000, 200_000, 200
 TARGETS = {"recompute": 60_000.0, "incremental": 20.0, "statement": 2_000.0}
 YEAR = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 INCREMENTAL_RUNS = 30
 
 
 def _database(ctx: Context) -> sa.Engine:
-    suffix = "" if ctx.scale == 1.0 else "_s" + f"{ctx.scale:g}".replace(".", "_")
+    name = f"bench_funds{scale_suffix(ctx)}"
     if ctx.engine == "sqlite":
-        path = os.path.abspath(os.path.join(ctx.var_dir, f"bench_funds{suffix}.sqlite"))
+        path = os.path.abspath(os.path.join(ctx.var_dir, f"{name}.sqlite"))
         engine = sa.create_engine(f"sqlite:///{path}")
     else:
-        server = sa.make_url(ctx.pg_url)
-        name = f"volunteer_bench_funds{suffix}"
-        admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname=:n"), {"n": name}):
-                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        admin.dispose()
-        engine = sa.create_engine(server.set(database=name))
-    hours_data._wipe(engine)  # the same wipe as the hours section's data
+        engine = sa.create_engine(pg_database(ctx.pg_url, f"volunteer_{name}"))
+    wipe(engine)  # the same wipe as the hours section's data
     if ctx.engine == "sqlite":
         engine = sa.create_engine(engine.url)
-    hours_data._migrate(ctx, engine)  # and the same migration
+    migrate(ctx, engine)  # and the same migration
     return engine
 
 

@@ -12,8 +12,6 @@ import sys
 import time
 from dataclasses import dataclass
 
-import alembic.command
-import alembic.config
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -24,6 +22,7 @@ from volunteer.audit import SYSTEM_ACTOR, AuditEntry
 from volunteer.authz import Role
 from volunteer.bench import hours_records
 from volunteer.bench.common import Context
+from volunteer.bench.databases import migrate, pg_database, scale_suffix, wipe
 from volunteer.counters import reserve
 from volunteer.db import today_local
 from volunteer.pii import PiiVault
@@ -50,23 +49,11 @@ class BenchData:
     generated_seconds: float | None  # None: reused from an earlier run
 
 
-def _suffix(ctx: Context) -> str:
-    # Quick runs at another scale keep their own database, so they never wipe the full one.
-    return "" if ctx.scale == 1.0 else "_s" + f"{ctx.scale:g}".replace(".", "_")
-
-
 def database_url(ctx: Context) -> str:
     if ctx.engine == "sqlite":
-        path = os.path.join(ctx.var_dir, f"bench{_suffix(ctx)}.sqlite")
+        path = os.path.join(ctx.var_dir, f"bench{scale_suffix(ctx)}.sqlite")
         return f"sqlite:///{os.path.abspath(path)}"
-    server = sa.make_url(ctx.pg_url)
-    name = "volunteer_bench" + _suffix(ctx)
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
+    return pg_database(ctx.pg_url, "volunteer_bench" + scale_suffix(ctx))
 
 
 def prepare(ctx: Context) -> BenchData:
@@ -78,10 +65,10 @@ def prepare(ctx: Context) -> BenchData:
     engine = sa.create_engine(url)
     wanted = {"volunteers": volunteers, "records": records, "version": VERSION}
     if _marker(engine) == wanted:
-        _migrate(ctx, engine)  # later migrations still apply to reused data
+        migrate(ctx, engine)  # later migrations still apply to reused data
         return BenchData(engine, url, volunteers, records, None)
-    _wipe(engine)
-    _migrate(ctx, engine)
+    wipe(engine)
+    migrate(ctx, engine)
     started = time.perf_counter()
     _generate(ctx, engine, volunteers, records)
     seconds = time.perf_counter() - started
@@ -103,29 +90,6 @@ def _marker(engine: sa.Engine) -> dict | None:
     except sa.exc.DBAPIError:  # no schema yet
         return None
     return after
-
-
-def _wipe(engine: sa.Engine) -> None:
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            conn.exec_driver_sql("CREATE SCHEMA public")
-        return
-    path = engine.url.database
-    engine.dispose()
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def _migrate(ctx: Context, engine: sa.Engine) -> None:
-    config = alembic.config.Config(ctx.ini)
-    config.set_main_option("skip_logging_setup", "true")
-    here = os.path.dirname(os.path.abspath(ctx.ini))
-    config.set_main_option("script_location", os.path.join(here, "alembic"))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        alembic.command.upgrade(config, "heads")
 
 
 def _generate(ctx: Context, engine: sa.Engine, n_volunteers: int, n_records: int) -> None:

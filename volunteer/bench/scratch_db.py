@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 
-import alembic.command
-import alembic.config
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from volunteer.areas.models import AreaLevel, OrganisationKind
 from volunteer.areas.services import add_area, add_organisation
 from volunteer.bench.common import Context
+from volunteer.bench.databases import migrate, pg_database, wipe
 from volunteer.counters import reserve
 from volunteer.pii import PiiVault
 from volunteer.volunteers.idcard import IdType
@@ -32,32 +31,27 @@ class FreshDatabase:
         if ctx.engine == "sqlite":
             self.template = os.path.join(work, "template.sqlite")
             self.url = f"sqlite:///{os.path.abspath(os.path.join(work, 'run.sqlite'))}"
-            _remove(self.template)
-            self._build(f"sqlite:///{os.path.abspath(self.template)}", people)
+            template_url = f"sqlite:///{os.path.abspath(self.template)}"
+            wipe(sa.create_engine(template_url))
+            self._build(template_url, people)
         else:
             self.people = people
-            self.url = _pg_database(ctx.pg_url, "volunteer_bench_imports")
+            self.url = pg_database(ctx.pg_url, "volunteer_bench_imports")
 
     def __call__(self) -> sa.Engine:
         if self.ctx.engine == "sqlite":
-            target = self.url.removeprefix("sqlite:///")
-            _remove(target)
-            shutil.copy(self.template, target)
+            wipe(sa.create_engine(self.url))
+            shutil.copy(self.template, self.url.removeprefix("sqlite:///"))
         else:
             engine = sa.create_engine(self.url)
-            with engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+            wipe(engine)
             engine.dispose()
             self._build(self.url, self.people)
         return sa.create_engine(self.url)
 
     def _build(self, url: str, people) -> None:
         engine = sa.create_engine(url)
-        config = alembic.config.Config(self.ctx.ini)
-        config.set_main_option("skip_logging_setup", "true")
-        with engine.begin() as conn:
-            config.attributes["connection"] = conn
-            alembic.command.upgrade(config, "heads")
+        migrate(self.ctx, engine)
         vault = PiiVault.from_settings(self.ctx.settings)
         with Session(engine) as session, session.begin():
             district = add_area(session, "西陵区", AreaLevel.DISTRICT, None)
@@ -86,19 +80,3 @@ class FreshDatabase:
             with engine.begin() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
-
-
-def _remove(path: str) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-
-def _pg_database(server_url: str, name: str) -> str:
-    server = sa.make_url(server_url)
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return server.set(database=name).render_as_string(hide_password=False)
