@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from tests.factories import login
 from tests.unit.incubation.factories import make_case
 from volunteer.areas.models import RegistrationStatus
-from volunteer.audit import AuditEntry
+from volunteer.audit import AuditEntry, AuditLog
+from volunteer.authz import SYSTEM_SCOPE
 from volunteer.db import today_local
+from volunteer.incubation.cases import CaseService
 from volunteer.incubation.models import CaseEvent, IncubationCase
 from volunteer.incubation.workflow import CaseState, IncubationMode
 
@@ -239,3 +241,20 @@ def test_mentors_services_and_milestones(testapp, district, dbsession):
     assert "完成备案" in page.text
     login(testapp, "org1")
     assert "case-mentor" not in testapp.get(f"/incubation/cases/{case.id}").text
+
+
+def test_overdue_list_is_limited_to_overdue_cases(district, dbsession):
+    """An old overdue case is listed even when newer, still-in-time cases fill the limit."""
+    today = today_local()
+    overdue = make_case(
+        dbsession,
+        district["team1"],
+        CaseState.INCUBATING,
+        incubation_started_on=today - dt.timedelta(days=200),
+    )
+    in_time = make_case(
+        dbsession, district["team2"], CaseState.INCUBATING, incubation_started_on=today
+    )
+    assert in_time.id > overdue.id  # the newest come first
+    service = CaseService(dbsession, SYSTEM_SCOPE, AuditLog(dbsession, None, "system"))
+    assert service.search(overdue_only=True, limit=1) == [(overdue, True)]

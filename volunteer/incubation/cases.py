@@ -260,9 +260,16 @@ class CaseService(IncubationService):
         if state:
             query = query.where(IncubationCase.state == state)
         if overdue_only:
-            query = query.where(IncubationCase.incubation_started_on.is_not(None))
-        rows = [(c, self.filing_overdue(c)) for c in self.dbsession.scalars(query.limit(limit))]
-        return [r for r in rows if r[1]] if overdue_only else rows
+            # The rule of `filing_overdue`, in SQL, so that the limit counts overdue cases only.
+            cutoff = self.today - dt.timedelta(days=self.settings.policy.filing_days_limit)
+            query = query.where(
+                IncubationCase.incubation_started_on < cutoff,
+                IncubationCase.state.not_in(CASE_WORKFLOW.terminal),
+                IncubationCase.organisation.has(
+                    Organisation.registration == RegistrationStatus.UNFILED
+                ),
+            )
+        return [(c, self.filing_overdue(c)) for c in self.dbsession.scalars(query.limit(limit))]
 
     def history(self, organisation_id: int) -> list[IncubationCase]:
         return list(
