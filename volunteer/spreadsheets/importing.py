@@ -13,9 +13,8 @@ import gc
 import hashlib
 import importlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
 from typing import ClassVar
 
 from sqlalchemy.orm import Session
@@ -33,11 +32,13 @@ from volunteer.spreadsheets.outcome import (  # noqa: F401 - re-exported for the
     ERROR,
     UNCHANGED,
     UPDATE,
+    ChunkPlan,
     ImportSummary,
     Planned,
     count_planned,
 )
 from volunteer.spreadsheets.reader import ParsedRow, RowError, open_sheet
+from volunteer.spreadsheets.row_block import RowBlock
 from volunteer.spreadsheets.safety import check_upload
 
 CHUNK_ROWS = 5000
@@ -102,6 +103,17 @@ class Importer:
             area_path=area_path,
             note=f"导入批次 #{batch.id}",
         )
+
+    def prefetch_block(self, block: RowBlock) -> None:
+        """`prefetch` for a block; a kind that checks whole columns overrides the three
+        `*_block` methods together."""
+        self.prefetch(block.parsed_rows())
+
+    def plan_block(self, block: RowBlock) -> ChunkPlan:
+        return ChunkPlan(self.plan(block.parsed_rows()))
+
+    def write_block(self, plan: ChunkPlan, batch: ImportBatch) -> None:
+        self.write(plan.planned, batch)
 
     def prefetch(self, rows: list[ParsedRow]) -> None:
         """Read what `plan` will need for this chunk. Runs after the previous chunk's
@@ -172,11 +184,6 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def _chunks(rows: Iterator[ParsedRow], size: int) -> Iterator[list[ParsedRow]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
-
-
 @contextlib.contextmanager
 def _fewer_collections():
     """An import allocates a few containers per row and keeps many (rows accepted so far,
@@ -216,20 +223,19 @@ def run_import(
     summary.headers = list(reader.headers)
     importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
     name, batch = filename or os.path.basename(os.fspath(path)), None
-    clean: list[Planned] | None = None  # planned, clean, not written yet
+    clean: ChunkPlan | None = None  # planned, clean, not written yet
     # Each chunk is written once the next one is read, and its rows are stored in the
     # background while that one is checked; the next chunk's lookups go first, so that
     # they need not wait for them.
     with BackgroundInserts(ctx.dbsession) as background:
-        for chunk in _chunks(reader.rows(), CHUNK_ROWS):
+        for block in reader.blocks(CHUNK_ROWS):
             with background.deferred():
                 if clean is not None:
                     batch = _write(ctx, importer, clean, batch, summary, name)
-                importer.prefetch(chunk)
-            planned = importer.plan(chunk)
+                importer.prefetch_block(block)
+            planned = importer.plan_block(block)
             count_planned(summary, planned, keep_error_rows)
-            writes = any(p.action in (CREATE, UPDATE) for p in planned)
-            clean = planned if writes and not dry_run and not summary.errors else None
+            clean = planned if planned.writes and not dry_run and not summary.errors else None
             if progress is not None:
                 progress(summary.rows)
         if clean is not None:
@@ -246,7 +252,7 @@ def _write(ctx, importer, planned, batch, summary, filename) -> ImportBatch:
     # The batch exists only once there is something to write: re-importing the same file
     # leaves no trace but the unchanged count.
     batch = batch or _open_batch(ctx, importer.spec.kind, filename, summary)
-    importer.write(planned, batch)
+    importer.write_block(planned, batch)
     return batch
 
 

@@ -21,6 +21,21 @@ class Planned:
     payload: object = None
 
 
+@dataclass(slots=True)
+class ChunkPlan:
+    """What a kind decided for a block of rows: the rows it decided one by one, and the
+    rows it created column-wise without a `Planned` each (`bulk`, the kind's own data for
+    its write step; `bulk_created` of them)."""
+
+    planned: list[Planned]
+    bulk_created: int = 0
+    bulk: object = None
+
+    @property
+    def writes(self) -> bool:
+        return self.bulk_created > 0 or any(p.action in (CREATE, UPDATE) for p in self.planned)
+
+
 @dataclass
 class ImportSummary:
     kind: str
@@ -57,6 +72,10 @@ class ImportSummary:
 def count_planned(
     summary: ImportSummary, planned: Iterable[Planned], keep_error_rows: bool
 ) -> None:
+    if isinstance(planned, ChunkPlan):
+        summary.rows += planned.bulk_created
+        summary.created += planned.bulk_created
+        planned = planned.planned
     for item in planned:
         summary.rows += 1
         if item.action == ERROR or item.row.errors:

@@ -12,50 +12,28 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import chain, islice
 from operator import itemgetter
 
 import python_calamine
 from defusedxml import ElementTree
 
-from volunteer.spreadsheets.coerce import coerce_text, make_coercer, unneutralise
+from volunteer.spreadsheets.coerce import coerce_text, make_coercer
+from volunteer.spreadsheets.column_cells import ColumnCells
 from volunteer.spreadsheets.columns import ColumnType, SheetSpec, normalise_header
-from volunteer.spreadsheets.errors import CellError, FileRefused
+from volunteer.spreadsheets.errors import FileRefused
 from volunteer.spreadsheets.header import find_header
+from volunteer.spreadsheets.parsed import ParsedRow, RowError, SkippedRow
+from volunteer.spreadsheets.row_block import RowBlock
 
 HEADER_SCAN_ROWS = 30
 EMPTY_RUN = 50
-MEMO_CELLS = 100_000  # distinct coerced cells remembered per column
-_UNSEEN = object()
+BLOCK_ROWS = 2000  # rows read, and coerced column by column, at a time
 EXAMPLE_SCAN_ROWS = 5
 # 合计 / 小计 / 总计 alone, with a unit in brackets or a colon and a figure ("合计：15人").
 TOTAL_ROW = re.compile(r"(?:本页|全部|总)?(?:合计|小计|总计)(?:\(.*\)|:.*)?")
 EXAMPLE_MARKS = ("示例", "例:", "例：", "填写示例", "样例", "举例")
 _MARK_FIRST_CHARS = frozenset("合小总本全") | frozenset(m[0] for m in EXAMPLE_MARKS)
-
-
-@dataclass(slots=True)
-class RowError:
-    row: int
-    column: str  # the header as written in the file
-    value: str
-    message: str
-
-
-@dataclass
-class SkippedRow:
-    row: int
-    reason: str  # "合计行" or "示例行"
-
-
-@dataclass(slots=True)
-class ParsedRow:
-    row_number: int
-    values: dict[str, object]
-    raw: dict[str, object]
-    errors: list[RowError] = field(default_factory=list)
-    cells: Sequence[object] = ()  # the whole row as read, for the error report
 
 
 def _show(cell: object) -> str:
@@ -134,24 +112,24 @@ class SheetReader:
         self.unknown_columns = match.unknown_columns
 
     def rows(self) -> Iterator[ParsedRow]:
+        for block in self.blocks():
+            yield from block.parsed_rows()
+
+    def blocks(self, size: int = BLOCK_ROWS) -> Iterator[RowBlock]:
+        """The data rows, `size` rows of the sheet at a time (fewer once blank, totals and
+        example rows are left out); may be iterated once."""
         spec, mapping = self.spec, self.mapping
         indexes = sorted(mapping)
         keys = [mapping[i] for i in indexes]
         pick = _getter(indexes)
-        plan = []
-        for index in indexes:
-            column = spec.column(mapping[index])
-            coerce = make_coercer(column, epoch1904=self.epoch1904)
-            # Plain text cells are by far the most common: strip them inline, no call. A cell
-            # that may be too long takes the coercer, which words the error.
-            plain = column.type is ColumnType.TEXT
-            limit = column.max_length or 32_767  # Excel's own limit per cell
-            plan.append(
-                (column.key, coerce, self.headers[index], column.required, plain, limit, {})
-            )
-        width = indexes[-1] + 1
-        key_of = _getter(list(spec.key)) if spec.key else None
-        key_set = frozenset(spec.key)
+        columns = [self._column(index) for index in indexes]
+        required = [j for j, c in enumerate(columns) if c.required]
+        pick_required = _getter(required) if required else None
+        width, count = indexes[-1] + 1, len(columns)
+        # The duplicate key's columns in the typed tuple; a key column the file lacks
+        # reads the None appended after the row's values.
+        key_of = _getter([keys.index(k) if k in keys else count for k in spec.key] or [count])
+        failed_keys = {j for j, c in enumerate(columns) if c.key in spec.key}
         key_header = next((self.headers[i] for i in indexes if spec.key[:1] == (mapping[i],)), "")
         examples = {c.key: normalise_header(c.example) for c in spec.columns if c.example}
         seen: dict[tuple[object, ...], int] = {}
@@ -159,80 +137,97 @@ class SheetReader:
         absent = dict.fromkeys(c.key for c in spec.columns)
         row_number = self.header_row
         empty_run = data_rows = 0
-        for row in chain(self._head[self.header_row :], self._rows):
-            row_number += 1
-            if len(row) < width:
-                row = [*row, *([""] * (width - len(row)))]
-            cells = pick(row)
-            values: dict[str, object] = absent.copy()
-            errors: list[RowError] = []
-            missing: list[str] = []
-            blank, key_failed = True, False
-            for cell, (key, coerce, header, required, plain, limit, memo) in zip(
-                cells, plan, strict=True
+        rows = chain(self._head[self.header_row :], self._rows)
+        while block := list(islice(rows, size)):
+            if min(map(len, block)) < width:
+                block = [r if len(r) >= width else [*r, *[""] * (width - len(r))] for r in block]
+            picked = list(map(pick, block))
+            # Column by column: each column's distinct cells are read once (see ColumnCells).
+            failures: dict[int, list[RowError]] = {}
+            failed_at: dict[int, set[int]] = {}  # row in block → columns that failed
+            read = []
+            for j, (column, cells) in enumerate(
+                zip(columns, zip(*picked, strict=True), strict=True)
             ):
-                if plain and cell.__class__ is str and len(cell) <= limit and cell.isprintable():
-                    value = cell.strip() or None
-                    if value is not None and value[0] == "'":
-                        value = unneutralise(value)
-                elif not cell and cell == "":
-                    value = None
-                else:
-                    # Dates, hours and ID numbers repeat down a column: coerce each distinct
-                    # cell once (keyed by type too, so 1, 1.0 and True stay apart).
-                    memo_key = (cell.__class__, cell)
-                    value = memo.get(memo_key, _UNSEEN)
-                    if value is _UNSEEN:
-                        try:
-                            value = coerce(cell)
-                        except CellError as error:
-                            errors.append(RowError(row_number, header, _show(cell), error.message))
-                            values[key] = None
-                            blank = False
-                            key_failed = key_failed or key in key_set
-                            continue
-                        if len(memo) < MEMO_CELLS:
-                            memo[memo_key] = value
-                values[key] = value
-                if value is not None:
-                    blank = False
-                elif required:
-                    missing.append(header)
-            if blank:
-                empty_run += 1
-                if empty_run >= EMPTY_RUN:
-                    self._refuse_content_beyond(row_number, indexes)
-                    return
-                continue
-            empty_run = 0
-            raw = dict(zip(keys, cells, strict=True))
-            for first in row:
-                if first != "":
-                    break
-            maybe_marked = first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS
-            if (maybe_marked or data_rows < EXAMPLE_SCAN_ROWS) and self._skippable(
-                first, row_number, raw, examples, data_rows
+                values, bad = column.read(cells)
+                read.append(values)
+                for i, message in bad:
+                    error = RowError(row_number + 1 + i, column.header, _show(cells[i]), message)
+                    failures.setdefault(i, []).append(error)
+                    failed_at.setdefault(i, set()).add(j)
+            out = RowBlock(keys, absent)
+            stop = False
+            for i, (row, cells, typed) in enumerate(
+                zip(block, picked, zip(*read, strict=True), strict=True)
             ):
-                continue
-            data_rows += 1
-            if data_rows > self.max_rows:
-                raise FileRefused(
-                    f"数据超过 {self.max_rows} 行，请拆分成多个文件上传，或使用命令行导入"
-                )
-            for header in missing:
-                errors.append(RowError(row_number, header, "", "必填"))
-            # A key cell that could not be read says nothing about duplicates.
-            if key_of is not None and not key_failed:
-                identity = key_of(values)
+                row_number += 1
+                errors = failures.get(i)
+                if errors is None and typed.count(None) == count:
+                    empty_run += 1
+                    if empty_run >= EMPTY_RUN:
+                        self._refuse_content_beyond(
+                            row_number, indexes, chain(block[i + 1 :], rows)
+                        )
+                        stop = True
+                        break
+                    continue
+                empty_run = 0
+                first = row[0]
+                if first == "":
+                    first = next((c for c in row if c != ""), "")
+                maybe_marked = first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS
+                if (maybe_marked or data_rows < EXAMPLE_SCAN_ROWS) and self._skippable(
+                    first, row_number, dict(zip(keys, cells, strict=True)), examples, data_rows
+                ):
+                    continue
+                data_rows += 1
+                if data_rows > self.max_rows:
+                    raise FileRefused(
+                        f"数据超过 {self.max_rows} 行，请拆分成多个文件上传，或使用命令行导入"
+                    )
+                failed = failed_at.get(i, ())
+                if pick_required is not None and None in pick_required(typed):
+                    errors = (errors or []) + [
+                        RowError(row_number, columns[j].header, "", "必填")
+                        for j in required
+                        if typed[j] is None and j not in failed
+                    ]
                 # A key may hold alternatives (ID number or volunteer number): compare when
-                # any part is filled; an all-blank key is left to the required checks.
-                if identity.count(None) < len(identity):
+                # any part is filled (an all-blank key is left to the required checks), and
+                # never on a key cell that could not be read.
+                identity = key_of((*typed, None))
+                if (
+                    spec.key
+                    and identity.count(None) < len(identity)
+                    and failed_keys.isdisjoint(failed)
+                ):
                     first_seen = seen.setdefault(identity, row_number)
                     if first_seen != row_number:
+                        raw = dict(zip(keys, cells, strict=True))
                         shown = "，".join(s for k in spec.key if (s := _show(raw.get(k))))
                         message = f"与第 {first_seen} 行重复"
-                        errors.append(RowError(row_number, key_header, shown, message))
-            yield ParsedRow(row_number, values, raw, errors, row)
+                        errors = [*(errors or ()), RowError(row_number, key_header, shown, message)]
+                if errors:
+                    out.errors[len(out.row_numbers)] = errors
+                out.row_numbers.append(row_number)
+                out.cells.append(row)
+                out.typed.append(typed)
+                out.picked.append(cells)
+            if out.row_numbers:
+                yield out
+            if stop:
+                return
+
+    def _column(self, index: int) -> ColumnCells:
+        column = self.spec.column(self.mapping[index])
+        return ColumnCells(
+            column.key,
+            self.headers[index],
+            make_coercer(column, epoch1904=self.epoch1904),
+            required=column.required,
+            plain_text=column.type is ColumnType.TEXT,
+            max_length=column.max_length or 32_767,  # Excel's own limit per cell
+        )
 
     def _skippable(
         self,
@@ -261,7 +256,9 @@ class SheetReader:
                 return True
         return False
 
-    def _refuse_content_beyond(self, row_number: int, columns: list[int]) -> None:
+    def _refuse_content_beyond(
+        self, row_number: int, columns: list[int], rest: Iterator[Sequence[object]]
+    ) -> None:
         """After a run of empty rows, make sure nothing below would be silently dropped.
 
         Only the rest of the range calamine already holds is walked, at C speed per row,
@@ -270,7 +267,7 @@ class SheetReader:
         if self._end_row <= row_number:
             return
         get = _getter(columns)
-        for offset, row in enumerate(self._rows, start=1):
+        for offset, row in enumerate(rest, start=1):
             cells = get(row)
             if any(cells) and any(
                 c != "" and not (c.__class__ is str and not c.strip()) for c in cells
