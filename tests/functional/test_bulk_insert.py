@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests.factories import make_activity, make_district, make_volunteer
 from volunteer.db import SHANGHAI
 from volunteer.pii import PiiVault
-from volunteer.spreadsheets.bulk import BackgroundInserts, insert_rows
+from volunteer.spreadsheets.bulk import BackgroundInserts, insert_columns, insert_rows
 from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
 
 _STORED = [c for c in ServiceRecord.__table__.columns if c.key != "id"]
@@ -75,6 +75,21 @@ def test_insert_rows_stores_what_a_core_insert_stores(dbsession, world, variant)
     insert_rows(dbsession, ServiceRecord.__table__, rows)
     assert _stored(dbsession) == expected
     assert len(expected) == len(rows)
+
+
+@pytest.mark.parametrize("variant", ["mixed", "blank", "defaults"])
+def test_insert_columns_with_constants_stores_what_a_core_insert_stores(dbsession, world, variant):
+    people, activity = world
+    rows = _rows(people, activity, variant)
+    dbsession.execute(sa.insert(ServiceRecord.__table__), rows)
+    expected = _stored(dbsession)
+    dbsession.execute(sa.delete(ServiceRecord.__table__))
+    # Constants of every kind: an enum, an aware datetime, None, and a column's default.
+    constants = {"provenance": Provenance.IMPORT, "recorded_at": rows[0]["recorded_at"]}
+    constants |= {"reviewed_by": None, "remark": None}
+    columns = {k: [r[k] for r in rows] for k in rows[0] if k not in constants}
+    insert_columns(dbsession, ServiceRecord.__table__, columns, len(rows), constants)
+    assert _stored(dbsession) == expected
 
 
 def test_the_orm_reads_bulk_inserted_records_back(dbsession, world):

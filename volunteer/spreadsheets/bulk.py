@@ -120,21 +120,45 @@ def insert_rows(dbsession: Session, table: sa.Table, rows: list[dict]) -> None:
     session has `BackgroundInserts` active)."""
     if not rows:
         return
+    keys = list(rows[0])
+    if len(keys) > 1:
+        by_key = list(zip(*map(itemgetter(*keys), rows), strict=True))
+    else:
+        by_key = [tuple(row[keys[0]] for row in rows)]
+    insert_columns(dbsession, table, dict(zip(keys, by_key, strict=True)), len(rows))
+
+
+def insert_columns(
+    dbsession: Session,
+    table: sa.Table,
+    columns: dict[str, Sequence],
+    count: int,
+    constants: dict[str, object] | None = None,
+) -> None:
+    """Insert `count` rows given column by column (`columns`: key → the rows' values;
+    `constants`: key → the value of every row) — as `insert_rows`, without building a
+    dict per row."""
+    if not count:
+        return
     background: BackgroundInserts | None = dbsession.info.get(_BACKGROUND)
     connection = dbsession.connection()
     dialect = connection.dialect
     if dialect.name not in ("postgresql", "sqlite"):
+        rows = [
+            {**dict(zip(columns, values, strict=True)), **(constants or {})}
+            for values in zip(*columns.values(), strict=True)
+        ]
         connection.execute(sa.insert(table), rows)  # waits for any background insert first
         return
     # The statement and its data are made while the previous insert may still be running:
     # only sending them needs the connection.
-    columns, data = _bound_columns(table, rows, dialect)
+    written, data, constant = _bound_columns(table, columns, constants or {}, count, dialect)
     quote = dialect.identifier_preparer.quote
     target = dialect.identifier_preparer.format_table(table)
-    names = [quote(c.name) for c in columns]
+    names = [quote(c.name) for c in written]
     dbapi_connection = connection.connection.dbapi_connection
     if dialect.name == "sqlite":
-        sql, parameters, many = _sqlite_statement(target, names, data)
+        sql, parameters, many = _sqlite_statement(target, names, data, constant)
 
         def store():
             with contextlib.closing(dbapi_connection.cursor()) as cursor:
@@ -164,16 +188,12 @@ def _copy_data(dbapi_connection, values) -> bytes:
     return buffer.getvalue()
 
 
-def _bound_columns(table: sa.Table, rows: list[dict], dialect):
-    """The columns to write and, column by column, their values as the driver takes them.
-    Column-major, so that the per-value work is done by C loops where it can be."""
-    keys, count = list(rows[0]), len(rows)
-    if len(keys) > 1:
-        by_key = list(zip(*map(itemgetter(*keys), rows), strict=True))
-    else:
-        by_key = [tuple(row[keys[0]] for row in rows)]
-    columns, data = [], []
-    for key, values in zip(keys, by_key, strict=True):
+def _bound_columns(table: sa.Table, given: dict, constants: dict, count: int, dialect):
+    """The columns to write, column by column their values as the driver takes them, and
+    the positions of the columns holding one value on every row. Column-major, so that the
+    per-value work is done by C loops where it can be."""
+    columns, data, constant = [], [], set()
+    for key, values in given.items():
         column = table.c[key]
         # A column NULL on every row is left to the table: no server default can differ
         # from NULL there unless the column has one, and then it is written as given.
@@ -182,13 +202,23 @@ def _bound_columns(table: sa.Table, rows: list[dict], dialect):
         columns.append(column)
         data.append(_bound(values, column.type._cached_bind_processor(dialect)))
     # Python-side defaults of the columns not given, filled in as a Core INSERT would.
-    defaulted = [c for c in table.columns if c.key not in rows[0] and c.default is not None]
-    for column in defaulted:
-        if not column.default.is_sequence:
-            value, processor = _default_value(column), column.type._cached_bind_processor(dialect)
-            columns.append(column)
-            data.append([value if processor is None or value is None else processor(value)] * count)
-    return columns, data
+    defaulted = {
+        c.key: _default_value(c)
+        for c in table.columns
+        if c.key not in given
+        and c.key not in constants
+        and c.default is not None
+        and not c.default.is_sequence
+    }
+    for key, value in {**constants, **defaulted}.items():
+        column = table.c[key]
+        if value is None and column.server_default is None:
+            continue
+        processor = column.type._cached_bind_processor(dialect)
+        constant.add(len(columns))
+        columns.append(column)
+        data.append([value if processor is None or value is None else processor(value)] * count)
+    return columns, data, constant
 
 
 def _bound(values: tuple, processor) -> Sequence:
@@ -227,13 +257,22 @@ def _constant(values: Sequence) -> bool:
     )
 
 
-def _sqlite_statement(target: str, names: list[str], by_column: list[Sequence]):
+def _sqlite_statement(
+    target: str, names: list[str], by_column: list[Sequence], known_constant: set[int]
+):
     """(sql, parameters, executemany?) inserting the rows given column by column. One
     statement for the whole batch: SQLite walks a JSON array of the rows in C, where
     executemany would bind every value from Python; values the same on every row are bound
     once. Rows holding anything JSON cannot carry exactly take executemany."""
-    kinds = [set(map(type, values)) for values in by_column]
-    constant = {i for i, values in enumerate(by_column) if _constant(values)}
+    kinds = [
+        {type(values[0])} if i in known_constant else set(map(type, values))
+        for i, values in enumerate(by_column)
+    ]
+    constant = known_constant | {
+        i
+        for i, values in enumerate(by_column)
+        if i not in known_constant and len(kinds[i]) == 1 and values.count(values[0]) == len(values)
+    }
     varying = [i for i in range(len(names)) if i not in constant]
     if not _SQLITE_JSON or not varying or any(not k <= _JSON_EXACT for k in kinds):
         marks = ", ".join("?" * len(names))
