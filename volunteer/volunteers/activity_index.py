@@ -52,7 +52,7 @@ class ActivityIndex:
         self.by_name: dict[str, list[ActivityRef]] = {}
         self.created: list[ActivityRef] = []
         # (organisation text, activity text) as typed → resolved ref: most rows repeat a few.
-        self._typed: dict[tuple[str, str], ActivityRef] = {}
+        self.resolved: dict[tuple[str, str], ActivityRef] = {}
 
     def _org_activities(self, org_id: int) -> dict[str, ActivityRef]:
         if org_id not in self.by_org:
@@ -82,11 +82,11 @@ class ActivityIndex:
 
     def resolve(self, row, error) -> ActivityRef | None:
         typed = (row.values["organisation"] or "", row.values["activity"])
-        ref = self._typed.get(typed)
+        ref = self.resolved.get(typed)
         if ref is None:
             ref = self._resolve(row, error)
             if ref is not None:
-                self._typed[typed] = ref
+                self.resolved[typed] = ref
         return ref
 
     def _resolve(self, row, error) -> ActivityRef | None:

@@ -44,12 +44,9 @@ class HourChecks:
     """Needs `self.rules`, `self.accepted`, `self.ctx`, `self.error`, `self.dbsession` and
     `self.batch_id` from the importer."""
 
-    def _stored_records(self, rows, found):
-        """Stored records of the chunk's registered volunteers (`found`: what the directory
-        found for each row) on the chunk's dates, and their timed records of the days
-        either side."""
-        dates = [r.values["service_date"] for r in rows if not r.errors]
-        ids = {known.id for known in found if known is not None and not isinstance(known, str)}
+    def _stored_records(self, dates, ids):
+        """Stored records of the chunk's registered volunteers (`ids`) on the chunk's dates
+        (of its rows without errors), and their timed records of the days either side."""
         by_volunteer: dict[int, list] = defaultdict(list)
         if not ids or not dates:
             return by_volunteer

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 
 from volunteer.authz import Permission
 from volunteer.db import utcnow
-from volunteer.spreadsheets.bulk import insert_rows
 from volunteer.spreadsheets.importing import (
     CREATE,
     ERROR,
     UNCHANGED,
     UPDATE,
+    ChunkPlan,
     Importer,
     Planned,
     register,
@@ -26,14 +26,15 @@ from volunteer.volunteers import hour_rules
 from volunteer.volunteers.activity_index import ActivityIndex
 from volunteer.volunteers.directory import VolunteerDirectory, row_identity, same_name
 from volunteer.volunteers.hours_checks import HourChecks
+from volunteer.volunteers.hours_columns import ColumnwiseHours
 from volunteer.volunteers.importers import RegistrationRules
-from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
+from volunteer.volunteers.models import RecordStatus, ServiceRecord
 from volunteer.volunteers.settings import hour_rules_from
 from volunteer.volunteers.sheets import HOURS
 
 
 @register
-class HoursImporter(HourChecks, Importer):
+class HoursImporter(ColumnwiseHours, HourChecks, Importer):
     spec = HOURS
     permission = Permission.HOURS_RECORD
 
@@ -51,6 +52,7 @@ class HoursImporter(HourChecks, Importer):
         self.new_volunteers: dict[str, dict] = {}
         self.may_approve = ctx.scope.may(Permission.HOURS_APPROVE)
         self._prefetched: tuple = ((), [], {})  # rows, (identity, found), stored records
+        self._init_columns()
 
     def prefetch(self, rows):
         """The chunk's volunteers, found once for both uses, and their stored records (the
@@ -62,7 +64,9 @@ class HoursImporter(HourChecks, Importer):
         found = [
             None if i is None or isinstance(i, str) else self.directory.find(i) for i in identities
         ]
-        stored = self._stored_records(rows, found)
+        dates = [r.values["service_date"] for r in rows if not r.errors]
+        ids = {known.id for known in found if known is not None and not isinstance(known, str)}
+        stored = self._stored_records(dates, ids)
         self._prefetched = (rows, list(zip(identities, found, strict=True)), stored)
 
     def plan(self, rows):
@@ -199,7 +203,10 @@ class HoursImporter(HourChecks, Importer):
         return Planned(row, UPDATE, (same.id, changes))
 
     def write(self, planned, batch):
-        self.batch_id = batch.id
+        self.write_block(ChunkPlan(planned), batch)
+
+    def _register_fresh(self, batch):
+        """Register the volunteers this file introduces that are not registered yet."""
         fresh = [p for k, p in self.new_volunteers.items() if k not in self.directory.by_index]
         self.registration.insert(fresh, batch, self.directory)
         for payload in fresh:
@@ -208,36 +215,6 @@ class HoursImporter(HourChecks, Importer):
             for day, records in pending.items():
                 vid = self.directory.by_index[payload["id_index"]].id
                 self.accepted[vid].setdefault(day, []).extend(records)
-        self.activities.create_pending(batch)
-        now, rows, user_id, batch_id = utcnow(), [], self.ctx.user_id, batch.id
-        for item in planned:
-            if item.action == CREATE:
-                volunteer_key, activity, day, fields = item.payload
-                vid = (
-                    volunteer_key
-                    if volunteer_key.__class__ is int
-                    else self.directory.by_index[volunteer_key[1]].id
-                )
-                approved = fields["status"] is RecordStatus.APPROVED
-                rows.append(
-                    {
-                        "volunteer_id": vid,
-                        "activity_id": activity.db_id,
-                        "service_date": day,
-                        **fields,
-                        "provenance": Provenance.IMPORT,
-                        "recorded_by": user_id,
-                        "recorded_at": now,
-                        "reviewed_by": user_id if approved else None,
-                        "reviewed_at": now if approved else None,
-                        "batch_id": batch_id,
-                        "version": 1,
-                    }
-                )
-            elif item.action == UPDATE:
-                self._update(*item.payload, batch)
-        if rows:
-            insert_rows(self.dbsession, ServiceRecord.__table__, rows)
 
     def _update(self, record_id, changes, batch):
         record = self.dbsession.get(ServiceRecord, record_id)

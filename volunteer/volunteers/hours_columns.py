@@ -1,0 +1,258 @@
+"""The `hours` import a block at a time: the common row is checked from the block's columns
+and created in bulk, every other row takes the row-by-row path of `HoursImporter`.
+
+The common row — a registered volunteer whose name matches the register, an activity an
+earlier row already resolved, a duration and no start/end time, not marked approved, no
+stored record of the volunteer near the block's dates and no other row of theirs that day
+— is exactly the row for which the row path would only ask `hour_rules.plainly_valid` and
+create the record. Such rows leave a light mark per volunteer and day (`fast_days`); the
+row path takes the marks near a row's day into `accepted` before it checks that row, so
+both paths see the same earlier rows. Mixed into `HoursImporter`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from volunteer.db import utcnow
+from volunteer.spreadsheets.bulk import insert_columns
+from volunteer.spreadsheets.importing import CREATE, UPDATE, ChunkPlan
+from volunteer.volunteers import hour_rules
+from volunteer.volunteers.directory import Identity, Known, row_identity
+from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
+
+_ONE_DAY = dt.timedelta(days=1)
+_APPROVED = "已通过"
+
+
+@dataclass(slots=True)
+class CommonRows:
+    """The block's common rows (positions in the block), created column-wise."""
+
+    positions: list[int] = field(default_factory=list)
+    volunteer_ids: list[int] = field(default_factory=list)
+    activities: list = field(default_factory=list)  # ActivityRef of each row
+
+
+class ColumnwiseHours:
+    """Needs from `HoursImporter`: `ctx`, `rules`, `directory`, `activities`, `accepted`,
+    `index_cache`, `_stored_records`, `_plan_row` and `_register_fresh`."""
+
+    columnwise = True  # False: every row takes the row path (the reference for tests)
+
+    def _init_columns(self) -> None:
+        self.fast_days: dict[tuple[int, dt.date], tuple[int, int, int]] = {}
+        self._identity_memo: dict[tuple, object] = {}
+        self._plainly_valid_memo: dict[tuple, bool] = {}
+        self._found: dict[Identity, Known] = {}
+
+    def prefetch_block(self, block):
+        if not self.columnwise:
+            return super().prefetch_block(block)
+        # A row's claim is its (ID number, volunteer number, ID type): identities and the
+        # volunteers found are remembered per distinct claim (tuples of text hash in C).
+        claims = list(
+            zip(
+                block.column("id_number"),
+                block.column("volunteer_no"),
+                block.column("id_type"),
+                strict=True,
+            )
+        )
+        distinct = set(claims)
+        identity_of, known_of = self._identity_memo, self._found
+        vault, cache = self.ctx.vault, self.index_cache
+        for claim in distinct.difference(identity_of):
+            values = {"id_number": claim[0], "volunteer_no": claim[1], "id_type": claim[2]}
+            identity_of[claim] = row_identity(vault, values, cache)
+        unknown = [c for c in distinct.difference(known_of) if identity_of[c].__class__ is Identity]
+        self.directory.load([identity_of[c] for c in unknown])
+        for claim in unknown:
+            # A volunteer found stays found; one not found yet may be registered by this file.
+            known = self.directory.find(identity_of[claim])
+            if known.__class__ is Known:
+                known_of[claim] = known
+        identities = list(map(identity_of.__getitem__, claims))
+        found = list(map(known_of.get, claims))
+        for i, errors in block.errors.items():
+            if errors:
+                identities[i] = found[i] = None
+        for i in [i for i, known in enumerate(found) if known is None]:
+            if identities[i].__class__ is Identity:
+                found[i] = self.directory.find(identities[i])  # None, or why it conflicts
+        dates = [d for i, d in enumerate(block.column("service_date")) if identities[i] is not None]
+        ids = {known_of[c].id for c in distinct if c in known_of}
+        stored = self._stored_records(dates, ids)
+        self._prefetched = (block, list(zip(identities, found, strict=True)), stored)
+        return None
+
+    def plan_block(self, block):
+        if not self.columnwise:
+            return super().plan_block(block)
+        if self._prefetched[0] is not block:
+            self.prefetch_block(block)
+        _, claims, stored = self._prefetched
+        common, planned = CommonRows(), []
+        resolved, valid = self.activities.resolved, self._plainly_valid_memo
+        accepted, fast_days = self.accepted, self.fast_days
+        rules, today, numbers = self.rules, self.ctx.today, block.row_numbers
+        days, hours = block.column("service_date"), block.column("hours")
+        irregular = _irregular(block, hours)
+        columns = zip(
+            claims,
+            block.column("name"),
+            block.column("organisation"),
+            block.column("activity"),
+            days,
+            hours,
+            strict=True,
+        )
+        for i, (claim, name, org, act, day, minutes) in enumerate(columns):
+            known = claim[1]
+            if (
+                known.__class__ is Known
+                and name == known.name
+                and i not in irregular
+                and known.id not in stored
+                and (ref := resolved.get((org or "", act))) is not None
+                and (known.id, day) not in fast_days
+                and day not in accepted.get(known.id, ())
+            ):
+                ok = valid.get((minutes, day, ref.id))
+                if ok is None:
+                    facts = ref.facts(day)
+                    ok = valid[minutes, day, ref.id] = hour_rules.plainly_valid(
+                        minutes, day, facts, rules, today
+                    )
+                if ok:
+                    fast_days[known.id, day] = (numbers[i], ref.id, minutes)
+                    common.positions.append(i)
+                    common.volunteer_ids.append(known.id)
+                    common.activities.append(ref)
+                    continue
+            if known.__class__ is Known and day is not None:
+                self._take_fast_days(known.id, day)
+            planned.append(self._plan_row(block.parsed(i), claim, stored))
+        self._widen_new_activities(common, days)
+        return ChunkPlan(planned, len(common.positions), (block, common))
+
+    def _widen_new_activities(self, common: CommonRows, days: list) -> None:
+        refs = {id(ref): ref for ref in common.activities}  # refs are unhashable
+        if not any(ref.is_new for ref in refs.values()):
+            return
+        # A block's rows hold few distinct (activity, day) pairs: widen by those.
+        taken = [days[i] for i in common.positions]
+        for ref_id, day in set(zip(map(id, common.activities), taken, strict=True)):
+            self.activities.widen(refs[ref_id], day)
+
+    def _take_fast_days(self, volunteer_id: int, day: dt.date) -> None:
+        """Turn the common rows' marks near `day` into `accepted` records, which the row
+        path reads (it looks at the day and the days either side)."""
+        for on in (day - _ONE_DAY, day, day + _ONE_DAY):
+            mark = self.fast_days.pop((volunteer_id, on), None)
+            if mark is not None:
+                row_number, activity_id, minutes = mark
+                self.accepted[volunteer_id].setdefault(on, []).append(
+                    hour_rules.ExistingRecord(
+                        -row_number, activity_id, on, minutes, None, None, "pending"
+                    )
+                )
+
+    def write_block(self, plan, batch):
+        self.batch_id = batch.id
+        self._register_fresh(batch)
+        self.activities.create_pending(batch)
+        user_id, now = self.ctx.user_id, utcnow()
+        order, out = [], _RecordColumns()
+        if plan.bulk is not None:
+            block, common = plan.bulk
+            out.add_common(block, common)
+            order += [block.row_numbers[i] for i in common.positions]
+        for item in plan.planned:
+            if item.action == CREATE:
+                volunteer_key, activity, day, fields = item.payload
+                vid = (
+                    volunteer_key
+                    if volunteer_key.__class__ is int
+                    else self.directory.by_index[volunteer_key[1]].id
+                )
+                out.add_one(vid, activity.db_id, day, fields, user_id, now)
+                order.append(item.row.row_number)
+            elif item.action == UPDATE:
+                self._update(*item.payload, batch)
+        constants = {
+            "provenance": Provenance.IMPORT,
+            "recorded_by": user_id,
+            "recorded_at": now,
+            "batch_id": batch.id,
+            "version": 1,
+        }
+        insert_columns(
+            self.dbsession, ServiceRecord.__table__, out.in_order(order), len(order), constants
+        )
+        return None
+
+
+class _RecordColumns:
+    """The new service records of a block, column by column, in the file's row order."""
+
+    def __init__(self):
+        keys = ("volunteer_id", "activity_id", "service_date", "minutes", "start_at", "end_at")
+        keys += ("status", "content", "remark", "reviewed_by", "reviewed_at")
+        self.columns: dict[str, list] = {key: [] for key in keys}
+
+    def add_common(self, block, common: CommonRows) -> None:
+        positions, count, c = common.positions, len(common.positions), self.columns
+        c["volunteer_id"] += common.volunteer_ids
+        c["activity_id"] += [ref.db_id for ref in common.activities]
+        for key, source in (("service_date", "service_date"), ("minutes", "hours")):
+            values = block.column(source)
+            c[key] += [values[i] for i in positions]
+        for key in ("content", "remark"):
+            values = block.column(key)
+            c[key] += [values[i] for i in positions]
+        for key in ("start_at", "end_at", "reviewed_by", "reviewed_at"):
+            c[key] += [None] * count
+        c["status"] += [RecordStatus.PENDING] * count
+
+    def add_one(self, vid, activity_id, day, fields, user_id, now) -> None:
+        approved = fields["status"] is RecordStatus.APPROVED
+        row = {
+            "volunteer_id": vid,
+            "activity_id": activity_id,
+            "service_date": day,
+            "minutes": fields["minutes"],
+            "start_at": fields["start_at"],
+            "end_at": fields["end_at"],
+            "status": fields["status"],
+            "content": fields["content"],
+            "remark": fields["remark"],
+            "reviewed_by": user_id if approved else None,
+            "reviewed_at": now if approved else None,
+        }
+        for key, values in self.columns.items():
+            values.append(row[key])
+
+    def in_order(self, order: list[int]) -> dict[str, list]:
+        """The columns sorted by row number (the common rows come first as added)."""
+        if order == sorted(order):
+            return self.columns
+        permutation = sorted(range(len(order)), key=order.__getitem__)
+        return {k: [v[i] for i in permutation] for k, v in self.columns.items()}
+
+
+def _irregular(block, hours: list) -> set[int]:
+    """Positions of the rows the common path never takes: with errors from the reader, a
+    start or end time, no duration, or marked approved."""
+    irregular = {i for i, errors in block.errors.items() if errors}
+    for key in ("start", "end"):
+        values = block.column(key)
+        if values.count(None) != len(values):
+            irregular.update(i for i, v in enumerate(values) if v is not None)
+    if hours.count(None):
+        irregular.update(i for i, v in enumerate(hours) if v is None)
+    statuses = block.column("status")
+    if statuses.count(_APPROVED):
+        irregular.update(i for i, v in enumerate(statuses) if v == _APPROVED)
+    return irregular
