@@ -25,6 +25,7 @@ from volunteer.spreadsheets.errors import FileRefused
 from volunteer.spreadsheets.header import find_header
 from volunteer.spreadsheets.parsed import ParsedRow, RowError, SkippedRow
 from volunteer.spreadsheets.row_block import RowBlock
+from volunteer.spreadsheets.sifting import RepeatedKeys, add_missing, blank_positions
 
 HEADER_SCAN_ROWS = 30
 EMPTY_RUN = 50
@@ -110,6 +111,8 @@ class SheetReader:
         self.headers = match.headers
         self.mapping = match.mapping
         self.unknown_columns = match.unknown_columns
+        self._examples = {c.key: normalise_header(c.example) for c in spec.columns if c.example}
+        self._empty_run = self._data_rows = 0
 
     def rows(self) -> Iterator[ParsedRow]:
         for block in self.blocks():
@@ -123,20 +126,14 @@ class SheetReader:
         keys = [mapping[i] for i in indexes]
         pick = _getter(indexes)
         columns = [self._column(index) for index in indexes]
-        required = [j for j, c in enumerate(columns) if c.required]
-        pick_required = _getter(required) if required else None
-        width, count = indexes[-1] + 1, len(columns)
-        # The duplicate key's columns in the typed tuple; a key column the file lacks
-        # reads the None appended after the row's values.
-        key_of = _getter([keys.index(k) if k in keys else count for k in spec.key] or [count])
-        failed_keys = {j for j, c in enumerate(columns) if c.key in spec.key}
-        key_header = next((self.headers[i] for i in indexes if spec.key[:1] == (mapping[i],)), "")
-        examples = {c.key: normalise_header(c.example) for c in spec.columns if c.example}
-        seen: dict[tuple[object, ...], int] = {}
+        required = [(j, c.header) for j, c in enumerate(columns) if c.required]
+        width = indexes[-1] + 1
+        first_key = spec.key[0] if spec.key else None
+        key_header = self.headers[indexes[keys.index(first_key)]] if first_key in keys else ""
+        repeats = RepeatedKeys(spec.key, keys, key_header)
         # Every column of the spec has a value (None when the file lacks the column).
         absent = dict.fromkeys(c.key for c in spec.columns)
         row_number = self.header_row
-        empty_run = data_rows = 0
         rows = chain(self._head[self.header_row :], self._rows)
         while block := list(islice(rows, size)):
             if min(map(len, block)) < width:
@@ -155,68 +152,76 @@ class SheetReader:
                     error = RowError(row_number + 1 + i, column.header, _show(cells[i]), message)
                     failures.setdefault(i, []).append(error)
                     failed_at.setdefault(i, set()).add(j)
-            out = RowBlock(keys, absent)
-            stop = False
-            for i, (row, cells, typed) in enumerate(
-                zip(block, picked, zip(*read, strict=True), strict=True)
-            ):
-                row_number += 1
-                errors = failures.get(i)
-                if errors is None and typed.count(None) == count:
-                    empty_run += 1
-                    if empty_run >= EMPTY_RUN:
-                        self._refuse_content_beyond(
-                            row_number, indexes, chain(block[i + 1 :], rows)
-                        )
-                        stop = True
-                        break
-                    continue
-                empty_run = 0
-                first = row[0]
-                if first == "":
-                    first = next((c for c in row if c != ""), "")
-                maybe_marked = first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS
-                if (maybe_marked or data_rows < EXAMPLE_SCAN_ROWS) and self._skippable(
-                    first, row_number, dict(zip(keys, cells, strict=True)), examples, data_rows
-                ):
-                    continue
-                data_rows += 1
-                if data_rows > self.max_rows:
-                    raise FileRefused(
-                        f"数据超过 {self.max_rows} 行，请拆分成多个文件上传，或使用命令行导入"
-                    )
-                failed = failed_at.get(i, ())
-                if pick_required is not None and None in pick_required(typed):
-                    errors = (errors or []) + [
-                        RowError(row_number, columns[j].header, "", "必填")
-                        for j in required
-                        if typed[j] is None and j not in failed
-                    ]
-                # A key may hold alternatives (ID number or volunteer number): compare when
-                # any part is filled (an all-blank key is left to the required checks), and
-                # never on a key cell that could not be read.
-                identity = key_of((*typed, None))
-                if (
-                    spec.key
-                    and identity.count(None) < len(identity)
-                    and failed_keys.isdisjoint(failed)
-                ):
-                    first_seen = seen.setdefault(identity, row_number)
-                    if first_seen != row_number:
-                        raw = dict(zip(keys, cells, strict=True))
-                        shown = "，".join(s for k in spec.key if (s := _show(raw.get(k))))
-                        message = f"与第 {first_seen} 行重复"
-                        errors = [*(errors or ()), RowError(row_number, key_header, shown, message)]
-                if errors:
-                    out.errors[len(out.row_numbers)] = errors
-                out.row_numbers.append(row_number)
-                out.cells.append(row)
-                out.typed.append(typed)
-                out.picked.append(cells)
-            if out.row_numbers:
+            kept, stop = self._sift(block, picked, read, failures, row_number, rows, keys, indexes)
+            numbers = [row_number + 1 + i for i in kept]
+            row_number += len(block)
+            out = RowBlock(keys, absent, numbers)
+            typed = list(zip(*read, strict=True))
+            if len(kept) == len(block):
+                out.cells, out.typed, out.picked = block, typed, picked
+            else:
+                out.cells = [block[i] for i in kept]
+                out.typed = [typed[i] for i in kept]
+                out.picked = [picked[i] for i in kept]
+            if failures:
+                out.errors.update((k, failures[i]) for k, i in enumerate(kept) if i in failures)
+            add_missing(out.errors, kept, numbers, read, required, failed_at)
+            repeats.add_errors(out, kept, read, failed_at)
+            if numbers:
                 yield out
             if stop:
                 return
+
+    def _sift(self, block, picked, read, failures, before, rest, keys, indexes):
+        """(positions of the block's data rows, whether the data ended in it). Blank rows,
+        totals rows and example rows are left out; a long enough run of blank rows ends the
+        data. Only rows that may be one of those are looked at one by one."""
+        blank = blank_positions(read, failures)
+        firsts = [row[0] for row in block]
+        if self._data_rows < EXAMPLE_SCAN_ROWS:
+            special = set(range(len(block)))
+        else:
+            special = set(blank)
+            distinct = set(firsts)
+            marked = {
+                f for f in distinct if f.__class__ is str and f.lstrip()[:1] in _MARK_FIRST_CHARS
+            }
+            if "" in distinct or marked:
+                special.update(i for i, f in enumerate(firsts) if f == "" or f in marked)
+        kept: list[int] = []
+        blank_set, previous = set(blank), -1
+        for i in sorted(special):
+            self._keep(kept, range(previous + 1, i))
+            previous, row_number = i, before + 1 + i
+            if i in blank_set:
+                self._empty_run += 1
+                if self._empty_run >= EMPTY_RUN:
+                    self._refuse_content_beyond(row_number, indexes, chain(block[i + 1 :], rest))
+                    return kept, True
+                continue
+            self._empty_run = 0
+            first = firsts[i]
+            if first == "":
+                first = next((c for c in block[i] if c != ""), "")
+            maybe_marked = first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS
+            if (maybe_marked or self._data_rows < EXAMPLE_SCAN_ROWS) and self._skippable(
+                first, row_number, dict(zip(keys, picked[i], strict=True)), self._data_rows
+            ):
+                continue
+            self._keep(kept, (i,))
+        self._keep(kept, range(previous + 1, len(block)))
+        return kept, False
+
+    def _keep(self, kept: list[int], positions: Sequence[int]) -> None:
+        if not positions:
+            return
+        kept.extend(positions)
+        self._empty_run = 0
+        self._data_rows += len(positions)
+        if self._data_rows > self.max_rows:
+            raise FileRefused(
+                f"数据超过 {self.max_rows} 行，请拆分成多个文件上传，或使用命令行导入"
+            )
 
     def _column(self, index: int) -> ColumnCells:
         column = self.spec.column(self.mapping[index])
@@ -234,7 +239,6 @@ class SheetReader:
         first: object,
         row_number: int,
         raw: dict[str, object],
-        examples: dict[str, str],
         data_rows: int,
     ) -> bool:
         if first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS:
@@ -248,9 +252,9 @@ class SheetReader:
         # The instructions' example copied into the data: every example value matches (at
         # least three, so a real row sharing a common value such as 居民身份证 is kept).
         if data_rows < EXAMPLE_SCAN_ROWS:
-            present = [k for k in examples if k in raw]
+            present = [k for k in self._examples if k in raw]
             if len(present) >= 3 and all(
-                normalise_header(_show(raw[k])) == examples[k] for k in present
+                normalise_header(_show(raw[k])) == self._examples[k] for k in present
             ):
                 self.skipped.append(SkippedRow(row_number, "示例行"))
                 return True
