@@ -113,6 +113,7 @@ class SheetReader:
         self.unknown_columns = match.unknown_columns
         self._examples = {c.key: normalise_header(c.example) for c in spec.columns if c.example}
         self._empty_run = self._data_rows = 0
+        self._first_marks: dict[object, bool] = {}
 
     def rows(self) -> Iterator[ParsedRow]:
         for block in self.blocks():
@@ -183,9 +184,12 @@ class SheetReader:
         else:
             special = set(blank)
             distinct = set(firsts)
-            marked = {
-                f for f in distinct if f.__class__ is str and f.lstrip()[:1] in _MARK_FIRST_CHARS
-            }
+            marks = self._first_marks  # first cells repeat (names): each is looked at once
+            if len(marks) > 100_000:
+                marks.clear()
+            for f in distinct.difference(marks):
+                marks[f] = f.__class__ is str and f.lstrip()[:1] in _MARK_FIRST_CHARS
+            marked = {f for f in distinct if marks[f]}
             if "" in distinct or marked:
                 special.update(i for i, f in enumerate(firsts) if f == "" or f in marked)
         kept: list[int] = []

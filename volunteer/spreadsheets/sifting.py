@@ -65,11 +65,13 @@ class RepeatedKeys:
         be read."""
         if not self.key:
             return
-        typed, numbers = block.typed, block.row_numbers
-        if self.absent:
-            identities = [self.of((*t, None)) for t in typed]
+        numbers = block.row_numbers
+        if self.absent:  # zip the key's columns, a column of None where the file has none
+            nothing = [None] * len(numbers)
+            parts = [block.column(k) if k in self.keys else nothing for k in self.key]
+            identities = list(zip(*parts, strict=True))
         else:
-            identities = list(map(self.of, typed))
+            identities = list(map(self.of, block.typed))
         at = set(self.at)
         failed = set()
         if failed_at:

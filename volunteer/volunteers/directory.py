@@ -83,6 +83,8 @@ class VolunteerDirectory:
             for i in identities
             if i.volunteer_no and i.volunteer_no not in self.by_number
         }
+        if not indexes and not numbers:
+            return
         columns = (
             Volunteer.id,
             Volunteer.name,

@@ -206,12 +206,13 @@ class _RecordColumns:
         positions, count, c = common.positions, len(common.positions), self.columns
         c["volunteer_id"] += common.volunteer_ids
         c["activity_id"] += [ref.db_id for ref in common.activities]
+        every = count == len(block)
         for key, source in (("service_date", "service_date"), ("minutes", "hours")):
             values = block.column(source)
-            c[key] += [values[i] for i in positions]
+            c[key] += values if every else [values[i] for i in positions]
         for key in ("content", "remark"):
             values = block.column(key)
-            c[key] += [values[i] for i in positions]
+            c[key] += values if every else [values[i] for i in positions]
         for key in ("start_at", "end_at", "reviewed_by", "reviewed_at"):
             c[key] += [None] * count
         c["status"] += [RecordStatus.PENDING] * count
