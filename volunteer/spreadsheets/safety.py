@@ -3,7 +3,8 @@
 Owns `check_upload`: size cap; format by magic bytes (not by the name: a PDF, CSV or web
 page renamed `.xlsx` is named for what it is); for zip containers the central directory only
 (member count, total uncompressed size, compression ratio, unsafe paths, encryption);
-macro-bearing content; and, for xlsx, the rectangle of cells python-calamine would allocate.
+macro-bearing content; and, for xlsx, the rectangle of cells python-calamine would allocate
+(`sheet_extent`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from defusedxml import ElementTree
 
 from volunteer.spreadsheets.errors import FileRefused
+from volunteer.spreadsheets.sheet_extent import check_extent
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -25,19 +27,6 @@ _MB = 1024 * 1024
 _CHUNK = 4 * _MB
 _SAVE_AS = "请用 Excel 或 WPS 打开后“另存为” .xlsx 格式再上传"
 
-# Calamine allocates the whole rectangle spanned by cells holding a value: one cell at
-# XFD1048576 asks for 17 billion cells and aborts the process. A cheap screen looks for cell
-# references past column Z or row 999,999 and for tags not in the usual `<c r="A1"` form;
-# only a sheet caught by it is measured, by reference (usual form) or tag by tag.
-_SCREEN = (
-    re.compile(rb"""<c(?: r="(?:[A-Za-z]{2}|[A-Za-z]\d{7})|(?! r=")[\s>/])"""),
-    re.compile(rb"""<row(?! r=")[\s>/]"""),
-    re.compile(rb":(?:c|row)[\s>/]"),
-)
-_ODD = (re.compile(rb"""<c(?! r=")[\s>/]"""), *_SCREEN[1:])
-_CELL_REF = re.compile(rb'<c r="([A-Za-z]+)(\d+)"')
-_TAG = re.compile(rb"<(?:\w+:)?(row|c)(?=[\s>/])([^>]*)>")
-_REF = re.compile(rb"""\br\s*=\s*["']\s*([A-Za-z]*)(\d*)""")
 _MEDIA = (".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".wmf", ".tif", ".tiff")
 
 _OLE_MACROS = ("_VBA_PROJECT".encode("utf-16-le"), "Macros\0".encode("utf-16-le"))
@@ -129,7 +118,7 @@ def _check_zip(path: Path, max_members: int, max_total: int, max_ratio: int, max
         _refuse_macros(archive, names)
         if kind == "xlsx":
             for member in _worksheets(archive, members):
-                _check_extent(archive, member, max_cells)
+                check_extent(archive, member, max_cells)
         return kind
 
 
@@ -199,77 +188,6 @@ def _refuse_macros(archive: zipfile.ZipFile, names: set[str]) -> None:
             content_types = f.read(_MB)
         if b"macroenabled" in content_types.lower():
             raise FileRefused(message)
-
-
-def _chunks(archive: zipfile.ZipFile, member: zipfile.ZipInfo):
-    """Decompressed text of a member in pieces that never split a tag."""
-    carry = b""
-    with archive.open(member) as f:
-        while chunk := f.read(_CHUNK):
-            data = carry + chunk
-            cut = data.rfind(b">") + 1
-            if cut == 0 and len(data) < _CHUNK * 4:
-                carry = data
-                continue
-            carry = data[cut:] if cut else b""
-            yield data[:cut] if cut else data
-    if carry:
-        yield carry
-
-
-def _matches(archive: zipfile.ZipFile, member: zipfile.ZipInfo, patterns) -> bool:
-    return any(p.search(chunk) for chunk in _chunks(archive, member) for p in patterns)
-
-
-def _check_extent(archive: zipfile.ZipFile, member: zipfile.ZipInfo, max_cells: int) -> None:
-    if not _matches(archive, member, _SCREEN):
-        return
-    if _matches(archive, member, _ODD):
-        rows, cols = _extent_by_tags(archive, member)
-    else:
-        rows, cols = _extent_by_refs(archive, member)
-    if rows * cols > max_cells:
-        raise FileRefused(
-            "表格范围过大（有内容的单元格分布到了很远的行或列），"
-            "请删除多余的行列后另存为新文件再上传"
-        )
-
-
-def _extent_by_refs(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
-    letters: set[bytes] = set()
-    rows = 0
-    for chunk in _chunks(archive, member):
-        refs = _CELL_REF.findall(chunk)
-        letters.update(ref[0] for ref in refs)
-        rows = max(rows, max((int(ref[1]) for ref in refs), default=0))
-    return rows, max(map(_column_number, letters), default=0)
-
-
-def _extent_by_tags(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> tuple[int, int]:
-    """Follow calamine: a reference wins, otherwise rows and cells count on from the last."""
-    rows = cols = row = col = 0
-    for chunk in _chunks(archive, member):
-        for tag, attrs in _TAG.findall(chunk):
-            ref = _REF.search(attrs)
-            letters, digits = (ref[1], ref[2]) if ref else (b"", b"")
-            if tag == b"row":
-                row = int(digits) if digits else row + 1
-                col = 0
-                continue
-            col = _column_number(letters) if letters else col + 1
-            if digits:
-                row = int(digits)
-            # A self-closing cell carries no value, and calamine leaves it out of the range.
-            if not attrs.endswith(b"/"):
-                rows, cols = max(rows, row), max(cols, col)
-    return rows, cols
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for char in letters.upper():
-        number = number * 26 + char - 64
-    return number
 
 
 def _check_ole2(path: Path) -> str:

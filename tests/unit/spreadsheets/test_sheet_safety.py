@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 from sheet_samples import HEADER
 
+from volunteer.spreadsheets import sheet_extent
 from volunteer.spreadsheets.errors import FileRefused
 from volunteer.spreadsheets.safety import OLE2_MAGIC, check_upload
 
@@ -233,3 +234,138 @@ def test_sheet_at_an_unusual_path_is_still_measured(tmp_path, make_xlsx):
     members["xl/_rels/workbook.xml.rels"] = b"not xml"
     with pytest.raises(FileRefused, match="表格范围过大"):
         _check(_zip(tmp_path, "norels.xlsx", members))
+
+
+# Each of these made python-calamine 0.9.1 abort ("memory allocation of … bytes failed"), and
+# all but the first passed the checks before the sheet_extent rewrite.
+CALAMINE_ABORTS = [
+    # Canonical tags, one letter, but a row number of eight digits.
+    b'<row r="1"><c r="Z1"><v>1</v></c></row><row r="99999999"><c r="A99999999"><v>1</v></c></row>',
+    # Calamine takes a tag's last `r`.
+    b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" r="XFD1048576"><v>1</v></c></row>',
+    # A ">" inside an attribute value does not end the tag.
+    b'<row r="1"><c r="A1"><v>1</v></c><c s="0" x=">" r="XFD1048576"><v>1</v></c></row>',
+    # "r=" inside another attribute's value, or a prefixed r, is not the reference.
+    b'<row r="1"><c r="A1"><v>1</v></c><c x="r=\'B1\'" r="XFD1048576"><v>1</v></c></row>',
+    b'<row r="1"><c r="A1"><v>1</v></c><c x:r="B1" r="XFD1048576" xmlns:x="u"><v>1</v></c></row>',
+    # Tags inside a comment or CDATA section are no tags: the row stays 1000000.
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1000000"><!-- <row r="1"> -->'
+    + b"<c><v>1</v></c>" * 300
+    + b"</row>",
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1000000"><![CDATA[<row r="1">]]>'
+    + b"<c><v>1</v></c>" * 300
+    + b"</row>",
+    # Prefixed cells without a reference, among prefixed ones with.
+    b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row><x:row r="1000000">'
+    + b"<x:c><x:v>1</x:v></x:c>" * 300
+    + b"</x:row>",
+    # A cell's reference does not move the row of the cells without one that follow.
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1000000"><c r="A1"><v>1</v></c>'
+    + b"<c><v>1</v></c>" * 300
+    + b"</row>",
+]
+
+
+@pytest.mark.parametrize("cells", CALAMINE_ABORTS)
+def test_tags_calamine_reads_its_own_way_are_measured_its_way(tmp_path, make_xlsx, cells):
+    # A second `r` is not even valid XML: refused as such rather than measured.
+    with pytest.raises(FileRefused, match=r"表格范围过大|不是有效的 XML"):
+        _check(_with_sheet_xml(tmp_path, make_xlsx, cells))
+
+
+@pytest.mark.parametrize("read", [7, 61])
+@pytest.mark.parametrize("cells", CALAMINE_ABORTS)
+def test_small_reads_split_no_tag(tmp_path, make_xlsx, monkeypatch, cells, read):
+    # Reads of a few bytes cut through every tag; the pieces handed on must not.
+    monkeypatch.setattr(sheet_extent, "_READ", read)
+    with pytest.raises(FileRefused, match=r"表格范围过大|不是有效的 XML"):
+        _check(_with_sheet_xml(tmp_path, make_xlsx, cells))
+    assert _check(make_xlsx([HEADER, ["张三", "420502199001011234"]])) == "xlsx"
+
+
+def _cell_at_a_reads_end(tmp_path, make_xlsx, cell: bytes, read: int, run: int) -> Path:
+    """A sheet whose `cell` in row 1000000 follows text without ">" so that its "<c" ends a
+    read: the first read in which that text is longer than `run`."""
+    members = _xlsx_members(make_xlsx)
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start, end = sheet.index(b"<sheetData>") + len(b"<sheetData>"), sheet.index(b"</sheetData>")
+    head = sheet[:start] + b'<row r="1"><c r="A1"><v>1</v></c></row><row r="1000000">'
+    cut = ((len(head) + max(run, 2)) // read + 1) * read
+    text = b"a" * (cut - 2 - len(head))
+    members["xl/worksheets/sheet1.xml"] = head + text + cell + b"<v>1</v></c></row>" + sheet[end:]
+    return _zip(tmp_path, "cut.xlsx", members)
+
+
+@pytest.mark.parametrize("run", [0, 256])
+@pytest.mark.parametrize(
+    ("cell", "max_cells"), [(b'<c r="XFD1048576">', 30_000_000), (b"<c>", 999_999)]
+)
+def test_a_cell_cut_at_a_reads_end_is_seen(tmp_path, make_xlsx, monkeypatch, run, cell, max_cells):
+    # After a short text the read's tail joins the next read's head; after one longer than
+    # _MAX_RUN there is no ">" to cut at, and the parser reads the sheet instead.
+    monkeypatch.setattr(sheet_extent, "_READ", 64)
+    monkeypatch.setattr(sheet_extent, "_MAX_RUN", 256)
+    path = _cell_at_a_reads_end(tmp_path, make_xlsx, cell, 64, run)
+    with pytest.raises(FileRefused, match="表格范围过大"):
+        _check(path, max_cells=max_cells)
+    path = _cell_at_a_reads_end(tmp_path, make_xlsx, b'<c r="B1000000">', 64, run)
+    assert _check(path) == "xlsx"
+
+
+def test_ordinary_sheets_pass_the_screen_without_measuring(tmp_path, make_xlsx, monkeypatch):
+    def fail(*_args):
+        raise AssertionError("measured")
+
+    monkeypatch.setattr(sheet_extent, "_extent_by_refs", fail)
+    monkeypatch.setattr(sheet_extent, "_extent_by_parsing", fail)
+    rows = [HEADER, *[["张三", "420502199001011234", 2.5]] * 200]
+    assert _check(make_xlsx(rows)) == "xlsx"
+
+
+def test_wide_and_prefixed_sheets_are_measured_by_reference(tmp_path, make_xlsx, monkeypatch):
+    monkeypatch.setattr(sheet_extent, "_extent_by_parsing", lambda *_args: (10**9, 10**9))
+    assert _check(make_xlsx([[f"列{i}" for i in range(40)]] * 50)) == "xlsx"
+    prefixed = (
+        b'<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c r="AB1"><x:v>1</x:v></x:c></x:row>'
+        b'<x:row r="999999"><x:c r="A999999"><x:v>1</x:v></x:c></x:row>'
+    )
+    assert _check(_with_sheet_xml(tmp_path, make_xlsx, prefixed)) == "xlsx"
+    far = prefixed.replace(b'r="AB1"', b'r="XFD1"')
+    with pytest.raises(FileRefused, match="表格范围过大"):
+        _check(_with_sheet_xml(tmp_path, make_xlsx, far))
+
+
+def test_sheets_without_references_are_parsed(tmp_path, make_xlsx):
+    cells = b"".join(b"<row>" + b"<c><v>1</v></c>" * 5 + b"</row>" for _ in range(100))
+    assert _check(_with_sheet_xml(tmp_path, make_xlsx, cells)) == "xlsx"
+    with pytest.raises(FileRefused, match="不是有效的 XML"):
+        _check(_with_sheet_xml(tmp_path, make_xlsx, b"<row><c><v>1</v></row>"))
+
+
+def test_document_type_definitions_are_refused(tmp_path, make_xlsx):
+    path = _with_sheet_xml(tmp_path, make_xlsx, b"<row><c><v>&e;</v></c></row>")
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    members["xl/worksheets/sheet1.xml"] = b'<!DOCTYPE worksheet [<!ENTITY e "1">]>' + sheet
+    with pytest.raises(FileRefused, match="文档类型定义"):
+        _check(_zip(tmp_path, "dtd.xlsx", members))
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        b'<row r="1"><c r="Z1"><v>1</v></c><c r="A' + b"9" * 5000 + b'"><v>1</v></c></row>',
+        b'<row r="1"><c><v>1</v></c><c r="A' + b"9" * 5000 + b'"><v>1</v></c></row>',
+    ],
+)
+def test_row_numbers_too_long_to_convert_are_refused(tmp_path, make_xlsx, cells):
+    with pytest.raises(FileRefused, match="表格范围过大"):
+        _check(_with_sheet_xml(tmp_path, make_xlsx, cells))
+
+
+def test_cell_limit_below_the_screens_bound_is_measured(make_xlsx):
+    path = make_xlsx([HEADER, ["张三", "420502199001011234"]])
+    assert _check(path) == "xlsx"
+    with pytest.raises(FileRefused, match="表格范围过大"):
+        _check(path, max_cells=3)
