@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from volunteer.sqlite_wal import CHECKPOINTER
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 NAMING_CONVENTION = {
@@ -69,7 +71,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints run in a worker after commits, not inside them (see sqlite_wal).
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
+
+
+@event.listens_for(Engine, "commit")
+def _checkpoint_later(connection):
+    # Fires as the transaction commits; the checkpointer waits a moment before it starts.
+    url = connection.engine.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        CHECKPOINTER.after_commit_of(url.database)
 
 
 def get_engine(settings, prefix="sqlalchemy."):
