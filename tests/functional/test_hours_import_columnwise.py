@@ -233,3 +233,50 @@ def test_most_rows_of_a_plain_file_take_the_column_path(world, dbsession, app, t
     assert {p.row.row_number for p in plan.planned} == {2} | {
         2 + i for i in range(35) if i % 7 in (2, 3)
     }
+
+
+def _plain(world, who, activity, day, hours, start=None, end=None):
+    _, people, numbers = world
+    team = world[0]["team1"].name
+    return [people[who][1], numbers[who], activity, team, day, start, end, hours]
+
+
+@pytest.mark.parametrize("chunk_rows", [2, 3, 4, 5000])
+def test_a_block_of_common_rows_still_sees_the_same_day_elsewhere(
+    world, dbsession, app, tmp_path, monkeypatch, chunk_rows
+):
+    """Blocks whose every row looks common: a row of the same volunteer and day in the
+    block, or a timed row of theirs that day in an earlier block, must still count."""
+    monkeypatch.setattr(importing, "CHUNK_ROWS", chunk_rows)
+    day = today_local() - dt.timedelta(days=1)
+    rows = [
+        _plain(world, 5, "巡逻", day - dt.timedelta(days=1), 1),  # the activity, resolved
+        _plain(world, 4, "一街道助老", day, None, dt.time(8), dt.time(13)),  # timed: row path
+        _plain(world, 5, "一街道助老", day, 2),
+        _plain(world, 4, "巡逻", day, 4),  # 5 h + 4 h is over the 8-hour cap
+        _plain(world, 5, "巡逻", day, 3),
+        _plain(world, 6, "一街道助老", day, 5),
+        _plain(world, 6, "巡逻", day, 4),  # 5 h + 4 h again, in one block
+    ]
+    path = _write(tmp_path / "day.xlsx", rows)
+    by_rows, by_columns = _import_both_ways(dbsession, app, path, monkeypatch)
+    assert by_columns == by_rows
+    over = [(e["row"], "超过每日上限" in e["message"]) for e in by_rows[0]["errors"]]
+    assert over == [(5, True), (8, True)]
+
+
+def test_two_rows_of_one_volunteer_day_in_a_common_block(
+    world, dbsession, app, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    day = today_local() - dt.timedelta(days=1)
+    rows = [
+        _plain(world, 5, "巡逻", day - dt.timedelta(days=1), 1),
+        _plain(world, 5, "一街道助老", day - dt.timedelta(days=2), 1),
+        _plain(world, 6, "一街道助老", day, 5),  # this block: both rows look common
+        _plain(world, 6, "巡逻", day, 4),
+    ]
+    path = _write(tmp_path / "pair.xlsx", rows)
+    by_rows, by_columns = _import_both_ways(dbsession, app, path, monkeypatch)
+    assert by_columns == by_rows
+    assert [e["row"] for e in by_rows[0]["errors"]] == [5]

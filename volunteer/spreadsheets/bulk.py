@@ -251,10 +251,7 @@ def _bound(values: tuple, processor) -> Sequence:
 
 def _constant(values: Sequence) -> bool:
     """Every value the same, of the same type (1, 1.0 and True are equal, not the same)."""
-    first = values[0]
-    return values.count(first) == len(values) and all(
-        v.__class__ is first.__class__ for v in values
-    )
+    return values.count(values[0]) == len(values) and len(set(map(type, values))) == 1
 
 
 def _sqlite_statement(

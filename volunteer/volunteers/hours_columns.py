@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 
 from volunteer.db import utcnow
 from volunteer.spreadsheets.bulk import insert_columns
 from volunteer.spreadsheets.importing import CREATE, UPDATE, ChunkPlan
 from volunteer.volunteers import hour_rules
 from volunteer.volunteers.directory import Identity, Known, row_identity
-from volunteer.volunteers.models import Provenance, RecordStatus, ServiceRecord
+from volunteer.volunteers.models import Provenance, ServiceRecord
+from volunteer.volunteers.record_columns import RecordColumns
 
 _ONE_DAY = dt.timedelta(days=1)
 _APPROVED = "已通过"
+_SECOND, _NAME, _ID = itemgetter(1), attrgetter("name"), attrgetter("id")
 
 
 @dataclass(slots=True)
@@ -82,7 +85,7 @@ class ColumnwiseHours:
             if identities[i].__class__ is Identity:
                 found[i] = self.directory.find(identities[i])  # None, or why it conflicts
         dates = [d for i, d in enumerate(block.column("service_date")) if identities[i] is not None]
-        ids = {known_of[c].id for c in distinct if c in known_of}
+        ids = set(map(attrgetter("id"), filter(None, map(known_of.get, distinct))))
         stored = self._stored_records(dates, ids)
         self._prefetched = (block, list(zip(identities, found, strict=True)), stored)
         return None
@@ -99,6 +102,12 @@ class ColumnwiseHours:
         rules, today, numbers = self.rules, self.ctx.today, block.row_numbers
         days, hours = block.column("service_date"), block.column("hours")
         irregular = _irregular(block, hours)
+        if not irregular:
+            common = self._all_common(block, claims, stored, days, hours)
+            if common is not None:
+                self._widen_new_activities(common, days)
+                return ChunkPlan([], len(common.positions), (block, common))
+            common = CommonRows()
         columns = zip(
             claims,
             block.column("name"),
@@ -137,6 +146,41 @@ class ColumnwiseHours:
         self._widen_new_activities(common, days)
         return ChunkPlan(planned, len(common.positions), (block, common))
 
+    def _all_common(self, block, claims, stored, days, hours) -> CommonRows | None:
+        """The whole block as common rows when every row is one (a clean file's usual
+        block), checked column by column; None when any row is not."""
+        knowns = list(map(_SECOND, claims))
+        if set(map(type, knowns)) != {Known}:
+            return None
+        if list(map(_NAME, knowns)) != block.column("name"):
+            return None
+        ids = list(map(_ID, knowns))
+        if not stored.keys().isdisjoint(ids) or not self.accepted.keys().isdisjoint(ids):
+            return None
+        orgs = [org or "" for org in block.column("organisation")]
+        typed = zip(orgs, block.column("activity"), strict=True)
+        refs = list(map(self.activities.resolved.get, typed))
+        if not all(refs):
+            return None
+        keys = list(zip(ids, days, strict=True))
+        if len(set(keys)) != len(keys) or not self.fast_days.keys().isdisjoint(keys):
+            return None
+        ref_ids = list(map(_ID, refs))
+        valid, rules, today = self._plainly_valid_memo, self.rules, self.ctx.today
+        by_id = {ref.id: ref for ref in refs}
+        for minutes, day, ref_id in set(zip(hours, days, ref_ids, strict=True)):
+            ok = valid.get((minutes, day, ref_id))
+            if ok is None:
+                facts = by_id[ref_id].facts(day)
+                ok = valid[minutes, day, ref_id] = hour_rules.plainly_valid(
+                    minutes, day, facts, rules, today
+                )
+            if not ok:
+                return None
+        marks = zip(block.row_numbers, ref_ids, hours, strict=True)
+        self.fast_days.update(zip(keys, marks, strict=True))
+        return CommonRows(list(range(len(keys))), ids, refs)
+
     def _widen_new_activities(self, common: CommonRows, days: list) -> None:
         refs = {id(ref): ref for ref in common.activities}  # refs are unhashable
         if not any(ref.is_new for ref in refs.values()):
@@ -164,7 +208,7 @@ class ColumnwiseHours:
         self._register_fresh(batch)
         self.activities.create_pending(batch)
         user_id, now = self.ctx.user_id, utcnow()
-        order, out = [], _RecordColumns()
+        order, out = [], RecordColumns()
         if plan.bulk is not None:
             block, common = plan.bulk
             out.add_common(block, common)
@@ -192,55 +236,6 @@ class ColumnwiseHours:
             self.dbsession, ServiceRecord.__table__, out.in_order(order), len(order), constants
         )
         return None
-
-
-class _RecordColumns:
-    """The new service records of a block, column by column, in the file's row order."""
-
-    def __init__(self):
-        keys = ("volunteer_id", "activity_id", "service_date", "minutes", "start_at", "end_at")
-        keys += ("status", "content", "remark", "reviewed_by", "reviewed_at")
-        self.columns: dict[str, list] = {key: [] for key in keys}
-
-    def add_common(self, block, common: CommonRows) -> None:
-        positions, count, c = common.positions, len(common.positions), self.columns
-        c["volunteer_id"] += common.volunteer_ids
-        c["activity_id"] += [ref.db_id for ref in common.activities]
-        every = count == len(block)
-        for key, source in (("service_date", "service_date"), ("minutes", "hours")):
-            values = block.column(source)
-            c[key] += values if every else [values[i] for i in positions]
-        for key in ("content", "remark"):
-            values = block.column(key)
-            c[key] += values if every else [values[i] for i in positions]
-        for key in ("start_at", "end_at", "reviewed_by", "reviewed_at"):
-            c[key] += [None] * count
-        c["status"] += [RecordStatus.PENDING] * count
-
-    def add_one(self, vid, activity_id, day, fields, user_id, now) -> None:
-        approved = fields["status"] is RecordStatus.APPROVED
-        row = {
-            "volunteer_id": vid,
-            "activity_id": activity_id,
-            "service_date": day,
-            "minutes": fields["minutes"],
-            "start_at": fields["start_at"],
-            "end_at": fields["end_at"],
-            "status": fields["status"],
-            "content": fields["content"],
-            "remark": fields["remark"],
-            "reviewed_by": user_id if approved else None,
-            "reviewed_at": now if approved else None,
-        }
-        for key, values in self.columns.items():
-            values.append(row[key])
-
-    def in_order(self, order: list[int]) -> dict[str, list]:
-        """The columns sorted by row number (the common rows come first as added)."""
-        if order == sorted(order):
-            return self.columns
-        permutation = sorted(range(len(order)), key=order.__getitem__)
-        return {k: [v[i] for i in permutation] for k, v in self.columns.items()}
 
 
 def _irregular(block, hours: list) -> set[int]:
