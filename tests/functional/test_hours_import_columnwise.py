@@ -280,3 +280,26 @@ def test_two_rows_of_one_volunteer_day_in_a_common_block(
     by_rows, by_columns = _import_both_ways(dbsession, app, path, monkeypatch)
     assert by_columns == by_rows
     assert [e["row"] for e in by_rows[0]["errors"]] == [5]
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 5000])
+def test_stored_records_are_found_beyond_the_first_chunks_window(
+    world, dbsession, app, tmp_path, monkeypatch, chunk_rows
+):
+    """Stored records are read for a window around the first chunk's dates and kept; rows
+    far outside it, and volunteers first seen later, are read again."""
+    monkeypatch.setattr(importing, "CHUNK_ROWS", chunk_rows)
+    district, people = world[0], world[1]
+    long_ago = 50
+    make_record(dbsession, people[6][0], district["a1"], 120, long_ago)
+    make_record(dbsession, people[5][0], district["a1"], 120, 2)
+    today = today_local()
+    rows = [
+        _plain(world, 4, "一街道助老", today - dt.timedelta(days=1), 2),
+        _plain(world, 5, "一街道助老", today - dt.timedelta(days=2), 2),  # stored: unchanged
+        _plain(world, 6, "一街道助老", today - dt.timedelta(days=long_ago), 2),  # stored too
+    ]
+    path = _write(tmp_path / "window.xlsx", rows)
+    by_rows, by_columns = _import_both_ways(dbsession, app, path, monkeypatch)
+    assert by_columns == by_rows
+    assert (by_rows[0]["created"], by_rows[0]["unchanged"]) == (1, 2)

@@ -230,6 +230,14 @@ def _bound(values: tuple, processor) -> Sequence:
     if _constant(values):
         first = values[0]
         return [None if first is None else processor(first)] * len(values)
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if len(kinds) == 1 and kinds.pop().__hash__ is not None:
+        # One type (dates, say): equal values convert alike, so a plain dict maps them in C.
+        distinct = set(values)
+        if len(distinct) <= _MEMO:
+            done = {v: None if v is None else processor(v) for v in distinct}
+            return list(map(done.__getitem__, values))
     memo: dict = {}
 
     def convert(value):

@@ -21,6 +21,7 @@ from volunteer.volunteers import hour_rules
 from volunteer.volunteers.models import ServiceRecord
 
 _ONE_DAY = dt.timedelta(days=1)
+STORED_WINDOW = dt.timedelta(days=31)
 _RECORD_COLUMNS = (
     ServiceRecord.id,
     ServiceRecord.volunteer_id,
@@ -44,36 +45,54 @@ class HourChecks:
     """Needs `self.rules`, `self.accepted`, `self.ctx`, `self.error`, `self.dbsession` and
     `self.batch_id` from the importer."""
 
+    _stored_window: tuple | None = None  # (first day, last day, volunteers asked about)
+    _stored_cache: dict[int, list]
+
     def _stored_records(self, dates, ids):
         """Stored records of the chunk's registered volunteers (`ids`) on the chunk's dates
-        (of its rows without errors), and their timed records of the days either side."""
-        by_volunteer: dict[int, list] = defaultdict(list)
+        (of its rows without errors), and their timed records of the days either side.
+
+        Read from the database for a window of STORED_WINDOW either side of the first
+        chunk's dates and kept: later chunks within the window ask only about volunteers
+        not asked about yet (a month's file is one query, not one per chunk)."""
+        by_volunteer: dict[int, list] = {}
         if not ids or not dates:
             return by_volunteer
-        first, last, day = min(dates), max(dates), dt.timedelta(days=1)
+        first, last = min(dates), max(dates)
+        low, high = first - _ONE_DAY, last + _ONE_DAY
+        window = self._stored_window
+        if window is None or not (window[0] <= low and high <= window[1]):
+            window = self._stored_window = (low - STORED_WINDOW, high + STORED_WINDOW, set())
+            self._stored_cache = defaultdict(list)
+        cache, asked = self._stored_cache, window[2]
+        unasked = ids.difference(asked)
+        if unasked:
+            self._read_stored(sorted(unasked), window[0], window[1])
+            asked.update(unasked)
         # The days either side matter only for overlaps across midnight: of those, only
-        # the records with a start and an end are needed.
-        # (Written with the wide range outside the OR, so that the index on (volunteer,
-        # date) bounds both.)
-        near = sa.and_(
-            ServiceRecord.service_date.between(first - day, last + day),
-            sa.or_(
-                ServiceRecord.service_date.between(first, last),
-                sa.and_(ServiceRecord.start_at.is_not(None), ServiceRecord.end_at.is_not(None)),
-            ),
-        )
+        # the records with a start and an end.
+        for vid in ids.intersection(cache):
+            records = [
+                r
+                for r in cache[vid]
+                if first <= r.service_date <= last
+                or (low <= r.service_date <= high and r.start_at and r.end_at)
+            ]
+            if records:
+                by_volunteer[vid] = records
+        return by_volunteer
+
+    def _read_stored(self, ids, low, high):
+        between = ServiceRecord.service_date.between(low, high)
         if self.batch_id is not None:
             # Rows this import already wrote are in `self.accepted`; reading them back as
             # stored records would count them twice.
-            near = sa.and_(
-                near,
-                sa.or_(ServiceRecord.batch_id.is_(None), ServiceRecord.batch_id != self.batch_id),
-            )
-        for matches in in_filters(self.dbsession, ServiceRecord.volunteer_id, sorted(ids)):
-            query = sa.select(*_RECORD_COLUMNS).where(matches, near)
+            mine = sa.or_(ServiceRecord.batch_id.is_(None), ServiceRecord.batch_id != self.batch_id)
+            between = sa.and_(between, mine)
+        for matches in in_filters(self.dbsession, ServiceRecord.volunteer_id, ids):
+            query = sa.select(*_RECORD_COLUMNS).where(matches, between)
             for record in self.dbsession.execute(query):
-                by_volunteer[record.volunteer_id].append(record)
-        return by_volunteer
+                self._stored_cache[record.volunteer_id].append(record)
 
     def _timing(self, row):
         v, day = row.values, row.values["service_date"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from operator import attrgetter, itemgetter
+from operator import attrgetter
 
 from volunteer.db import utcnow
 from volunteer.spreadsheets.bulk import insert_columns
@@ -26,7 +26,7 @@ from volunteer.volunteers.record_columns import RecordColumns
 
 _ONE_DAY = dt.timedelta(days=1)
 _APPROVED = "已通过"
-_SECOND, _NAME, _ID = itemgetter(1), attrgetter("name"), attrgetter("id")
+_NAME, _ID = attrgetter("name"), attrgetter("id")
 
 
 @dataclass(slots=True)
@@ -53,21 +53,21 @@ class ColumnwiseHours:
     def prefetch_block(self, block):
         if not self.columnwise:
             return super().prefetch_block(block)
-        # A row's claim is its (ID number, volunteer number, ID type): identities and the
-        # volunteers found are remembered per distinct claim (tuples of text hash in C).
-        claims = list(
-            zip(
-                block.column("id_number"),
-                block.column("volunteer_no"),
-                block.column("id_type"),
-                strict=True,
-            )
-        )
+        # A row's claim is its (ID number, volunteer number, ID type), or the ID number
+        # alone when the file has neither of the others: identities and the volunteers
+        # found are remembered per distinct claim (text and tuples of text hash in C).
+        numbers = block.column("id_number")
+        if "volunteer_no" in block.keys or "id_type" in block.keys:
+            others = block.column("volunteer_no"), block.column("id_type")
+            claims = list(zip(numbers, *others, strict=True))
+        else:
+            claims = numbers
         distinct = set(claims)
         identity_of, known_of = self._identity_memo, self._found
         vault, cache = self.ctx.vault, self.index_cache
         for claim in distinct.difference(identity_of):
-            values = {"id_number": claim[0], "volunteer_no": claim[1], "id_type": claim[2]}
+            parts = claim if claim.__class__ is tuple else (claim, None, None)
+            values = dict(zip(("id_number", "volunteer_no", "id_type"), parts, strict=True))
             identity_of[claim] = row_identity(vault, values, cache)
         unknown = [c for c in distinct.difference(known_of) if identity_of[c].__class__ is Identity]
         self.directory.load([identity_of[c] for c in unknown])
@@ -78,16 +78,19 @@ class ColumnwiseHours:
                 known_of[claim] = known
         identities = list(map(identity_of.__getitem__, claims))
         found = list(map(known_of.get, claims))
-        for i, errors in block.errors.items():
-            if errors:
-                identities[i] = found[i] = None
-        for i in [i for i, known in enumerate(found) if known is None]:
-            if identities[i].__class__ is Identity:
-                found[i] = self.directory.find(identities[i])  # None, or why it conflicts
-        dates = [d for i, d in enumerate(block.column("service_date")) if identities[i] is not None]
+        failed = [i for i, errors in block.errors.items() if errors]
+        for i in failed:
+            identities[i] = found[i] = None
+        if set(map(type, found)) != {Known}:  # (`None in found` would call Known.__eq__)
+            for i, known in enumerate(found):
+                if known is None and identities[i].__class__ is Identity:
+                    found[i] = self.directory.find(identities[i])  # None, or why it conflicts
+        dates = block.column("service_date")
+        if failed:
+            dates = [d for i, d in enumerate(dates) if identities[i] is not None]
         ids = set(map(attrgetter("id"), filter(None, map(known_of.get, distinct))))
         stored = self._stored_records(dates, ids)
-        self._prefetched = (block, list(zip(identities, found, strict=True)), stored)
+        self._prefetched = (block, (identities, found), stored)
         return None
 
     def plan_block(self, block):
@@ -95,7 +98,7 @@ class ColumnwiseHours:
             return super().plan_block(block)
         if self._prefetched[0] is not block:
             self.prefetch_block(block)
-        _, claims, stored = self._prefetched
+        _, (identities, found), stored = self._prefetched
         common, planned = CommonRows(), []
         resolved, valid = self.activities.resolved, self._plainly_valid_memo
         accepted, fast_days = self.accepted, self.fast_days
@@ -103,13 +106,14 @@ class ColumnwiseHours:
         days, hours = block.column("service_date"), block.column("hours")
         irregular = _irregular(block, hours)
         if not irregular:
-            common = self._all_common(block, claims, stored, days, hours)
+            common = self._all_common(block, found, stored, days, hours)
             if common is not None:
                 self._widen_new_activities(common, days)
                 return ChunkPlan([], len(common.positions), (block, common))
             common = CommonRows()
         columns = zip(
-            claims,
+            identities,
+            found,
             block.column("name"),
             block.column("organisation"),
             block.column("activity"),
@@ -117,8 +121,7 @@ class ColumnwiseHours:
             hours,
             strict=True,
         )
-        for i, (claim, name, org, act, day, minutes) in enumerate(columns):
-            known = claim[1]
+        for i, (identity, known, name, org, act, day, minutes) in enumerate(columns):
             if (
                 known.__class__ is Known
                 and name == known.name
@@ -142,22 +145,23 @@ class ColumnwiseHours:
                     continue
             if known.__class__ is Known and day is not None:
                 self._take_fast_days(known.id, day)
-            planned.append(self._plan_row(block.parsed(i), claim, stored))
+            planned.append(self._plan_row(block.parsed(i), (identity, known), stored))
         self._widen_new_activities(common, days)
         return ChunkPlan(planned, len(common.positions), (block, common))
 
-    def _all_common(self, block, claims, stored, days, hours) -> CommonRows | None:
+    def _all_common(self, block, knowns, stored, days, hours) -> CommonRows | None:
         """The whole block as common rows when every row is one (a clean file's usual
         block), checked column by column; None when any row is not."""
-        knowns = list(map(_SECOND, claims))
         if set(map(type, knowns)) != {Known}:
             return None
         if list(map(_NAME, knowns)) != block.column("name"):
             return None
         ids = list(map(_ID, knowns))
-        if not stored.keys().isdisjoint(ids) or not self.accepted.keys().isdisjoint(ids):
+        if not stored.keys().isdisjoint(ids):
             return None
-        orgs = [org or "" for org in block.column("organisation")]
+        orgs = block.column("organisation")
+        if orgs.count(None):
+            orgs = [org or "" for org in orgs]
         typed = zip(orgs, block.column("activity"), strict=True)
         refs = list(map(self.activities.resolved.get, typed))
         if not all(refs):
@@ -165,9 +169,14 @@ class ColumnwiseHours:
         keys = list(zip(ids, days, strict=True))
         if len(set(keys)) != len(keys) or not self.fast_days.keys().isdisjoint(keys):
             return None
+        # Volunteers with rows taken by the row path have `accepted` records: on those days?
+        accepted = self.accepted
+        busy = accepted.keys() & set(ids)
+        if busy and any(day in accepted[vid] for vid, day in keys if vid in busy):
+            return None
         ref_ids = list(map(_ID, refs))
         valid, rules, today = self._plainly_valid_memo, self.rules, self.ctx.today
-        by_id = {ref.id: ref for ref in refs}
+        by_id = dict(zip(ref_ids, refs, strict=True))
         for minutes, day, ref_id in set(zip(hours, days, ref_ids, strict=True)):
             ok = valid.get((minutes, day, ref_id))
             if ok is None:
@@ -182,11 +191,13 @@ class ColumnwiseHours:
         return CommonRows(list(range(len(keys))), ids, refs)
 
     def _widen_new_activities(self, common: CommonRows, days: list) -> None:
-        refs = {id(ref): ref for ref in common.activities}  # refs are unhashable
+        refs = dict(zip(map(id, common.activities), common.activities, strict=True))
         if not any(ref.is_new for ref in refs.values()):
             return
         # A block's rows hold few distinct (activity, day) pairs: widen by those.
-        taken = [days[i] for i in common.positions]
+        taken = days
+        if len(common.positions) != len(days):
+            taken = [days[i] for i in common.positions]
         for ref_id, day in set(zip(map(id, common.activities), taken, strict=True)):
             self.activities.widen(refs[ref_id], day)
 
