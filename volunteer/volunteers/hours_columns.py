@@ -46,9 +46,9 @@ class ColumnwiseHours:
 
     def _init_columns(self) -> None:
         self.fast_days: dict[tuple[int, dt.date], tuple[int, int, int]] = {}
-        self._identity_memo: dict[tuple, object] = {}
+        self._identity_memo: dict[object, object] = {}  # claim → Identity or reason
         self._plainly_valid_memo: dict[tuple, bool] = {}
-        self._found: dict[Identity, Known] = {}
+        self._found: dict[object, Known] = {}  # claim → the volunteer found
 
     def prefetch_block(self, block):
         if not self.columnwise:
