@@ -65,13 +65,18 @@ def _stored(dbsession):
     return [tuple(row) for row in dbsession.execute(query)]
 
 
-@pytest.mark.parametrize("variant", ["mixed", "blank", "one", "defaults"])
-def test_insert_rows_stores_what_a_core_insert_stores(dbsession, world, variant):
-    people, activity = world
-    rows = _rows(people, activity, variant)
+def _core_insert_then_cleared(dbsession, rows):
+    """What a Core INSERT of `rows` stores; the table is emptied again."""
     dbsession.execute(sa.insert(ServiceRecord.__table__), rows)
     expected = _stored(dbsession)
     dbsession.execute(sa.delete(ServiceRecord.__table__))
+    return expected
+
+
+@pytest.mark.parametrize("variant", ["mixed", "blank", "one", "defaults"])
+def test_insert_rows_stores_what_a_core_insert_stores(dbsession, world, variant):
+    rows = _rows(*world, variant)
+    expected = _core_insert_then_cleared(dbsession, rows)
     insert_rows(dbsession, ServiceRecord.__table__, rows)
     assert _stored(dbsession) == expected
     assert len(expected) == len(rows)
@@ -79,11 +84,8 @@ def test_insert_rows_stores_what_a_core_insert_stores(dbsession, world, variant)
 
 @pytest.mark.parametrize("variant", ["mixed", "blank", "defaults"])
 def test_insert_columns_with_constants_stores_what_a_core_insert_stores(dbsession, world, variant):
-    people, activity = world
-    rows = _rows(people, activity, variant)
-    dbsession.execute(sa.insert(ServiceRecord.__table__), rows)
-    expected = _stored(dbsession)
-    dbsession.execute(sa.delete(ServiceRecord.__table__))
+    rows = _rows(*world, variant)
+    expected = _core_insert_then_cleared(dbsession, rows)
     # Constants of every kind: an enum, an aware datetime, None, and a column's default.
     constants = {"provenance": Provenance.IMPORT, "recorded_at": rows[0]["recorded_at"]}
     constants |= {"reviewed_by": None, "remark": None}

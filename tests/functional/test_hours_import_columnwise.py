@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_activity, make_id_number, make_record, make_volunteer
+from tests.samples_build import HOURS_HEADER
 from volunteer.audit import AuditLog
 from volunteer.authz import SYSTEM_SCOPE, Role, Scope
 from volunteer.db import today_local
@@ -21,20 +22,7 @@ from volunteer.spreadsheets.reader import open_sheet
 from volunteer.volunteers.hours_import import HoursImporter
 from volunteer.volunteers.models import Activity, RecordStatus, ServiceRecord, Volunteer
 
-HEADER = [
-    "姓名",
-    "证件号码",
-    "活动名称",
-    "所属组织",
-    "服务日期",
-    "开始时间",
-    "结束时间",
-    "服务时长(小时)",
-    "审核状态",
-    "街道",
-    "社区",
-    "备注",
-]
+HEADER = [*HOURS_HEADER[:8], "审核状态", "街道", "社区", "备注"]
 
 
 @pytest.fixture
