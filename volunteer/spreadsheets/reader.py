@@ -129,6 +129,7 @@ class SheetReader:
         columns = [self._column(index) for index in indexes]
         required = [(j, c.header) for j, c in enumerate(columns) if c.required]
         width = indexes[-1] + 1
+        contiguous = indexes == list(range(width))
         first_key = spec.key[0] if spec.key else None
         key_header = self.headers[indexes[keys.index(first_key)]] if first_key in keys else ""
         repeats = RepeatedKeys(spec.key, keys, key_header)
@@ -139,7 +140,10 @@ class SheetReader:
         while block := list(islice(rows, size)):
             if min(map(len, block)) < width:
                 block = [r if len(r) >= width else [*r, *[""] * (width - len(r))] for r in block]
-            picked = list(map(pick, block))
+            # Rows holding exactly the mapped columns, in order, are their own picks.
+            picked = (
+                block if contiguous and max(map(len, block)) == width else list(map(pick, block))
+            )
             # Column by column: each column's distinct cells are read once (see ColumnCells).
             failures: dict[int, list[RowError]] = {}
             failed_at: dict[int, set[int]] = {}  # row in block → columns that failed
@@ -157,12 +161,11 @@ class SheetReader:
             numbers = [row_number + 1 + i for i in kept]
             row_number += len(block)
             out = RowBlock(keys, absent, numbers)
-            typed = list(zip(*read, strict=True))
             if len(kept) == len(block):
-                out.cells, out.typed, out.picked = block, typed, picked
+                out.cells, out.columns, out.picked = block, read, picked
             else:
                 out.cells = [block[i] for i in kept]
-                out.typed = [typed[i] for i in kept]
+                out.columns = [[column[i] for i in kept] for column in read]
                 out.picked = [picked[i] for i in kept]
             if failures:
                 out.errors.update((k, failures[i]) for k, i in enumerate(kept) if i in failures)

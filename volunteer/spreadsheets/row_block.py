@@ -1,9 +1,9 @@
 """A block of the data rows of one sheet, as the reader hands them to an import.
 
-The rows are held column-ready (each row's typed values as a tuple in the file's column
-order) so that a kind may check a whole column at once; `parsed(i)` and `parsed_rows()`
-give the familiar `ParsedRow` (values and raw cells by column key) to the code that works
-row by row, built on first use.
+The typed values are held column by column (in the file's column order) so that a kind
+may check a whole column at once; `parsed(i)` and `parsed_rows()` give the familiar
+`ParsedRow` (values and raw cells by column key) to the code that works row by row, built
+on first use.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ class RowBlock:
     absent: dict[str, None]  # every column key of the spec, for a row's `values`
     row_numbers: list[int] = field(default_factory=list)
     cells: list[Sequence[object]] = field(default_factory=list)  # whole rows as read
-    typed: list[tuple] = field(default_factory=list)  # typed values in `keys` order
-    picked: list[tuple] = field(default_factory=list)  # the raw cells in `keys` order
+    columns: list[list] = field(default_factory=list)  # typed values, one list per key
+    picked: list[Sequence] = field(default_factory=list)  # each row's cells in `keys` order
     errors: dict[int, list[RowError]] = field(default_factory=dict)  # position → errors
     _parsed: dict[int, ParsedRow] = field(default_factory=dict)
     _all: list[ParsedRow] | None = None
@@ -31,10 +31,11 @@ class RowBlock:
         return len(self.row_numbers)
 
     def column(self, key: str) -> list[object]:
-        """The typed values of column `key` (None on every row when the file lacks it)."""
+        """The typed values of column `key` (None on every row when the file lacks it).
+        The block's own list: read it, do not change it."""
         if key not in self.keys:
             return [None] * len(self.row_numbers)
-        return list(map(itemgetter(self.keys.index(key)), self.typed))
+        return self.columns[self.keys.index(key)]
 
     def parsed(self, i: int) -> ParsedRow:
         """Row `i` as a `ParsedRow`; its `errors` list is the block's (errors added to
@@ -42,7 +43,7 @@ class RowBlock:
         row = self._parsed.get(i)
         if row is None:
             values = self.absent.copy()
-            values.update(zip(self.keys, self.typed[i], strict=True))
+            values.update(zip(self.keys, map(itemgetter(i), self.columns), strict=True))
             errors = self.errors.get(i)
             if errors is None:
                 errors = self.errors[i] = []

@@ -6,7 +6,6 @@ only where a column says there is something to find."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import itemgetter
 
 from volunteer.spreadsheets.coerce import coerce_text
 from volunteer.spreadsheets.parsed import RowError
@@ -54,8 +53,6 @@ class RepeatedKeys:
         count = len(keys)
         # A key column the file lacks reads the None appended after the row's values.
         self.at = [keys.index(k) if k in keys else count for k in key]
-        self.of = itemgetter(*self.at) if len(self.at) > 1 else _one(self.at[0] if key else 0)
-        self.absent = count in self.at
         self.seen: dict[tuple, int] = {}
 
     def add_errors(self, block, kept, read: list[list], failed_at: dict[int, set[int]]) -> None:
@@ -66,12 +63,8 @@ class RepeatedKeys:
         if not self.key:
             return
         numbers = block.row_numbers
-        if self.absent:  # zip the key's columns, a column of None where the file has none
-            nothing = [None] * len(numbers)
-            parts = [block.column(k) if k in self.keys else nothing for k in self.key]
-            identities = list(zip(*parts, strict=True))
-        else:
-            identities = list(map(self.of, block.typed))
+        # The key's columns zipped (`column` gives None where the file has no such column).
+        identities = list(zip(*map(block.column, self.key), strict=True))
         at = set(self.at)
         failed = set()
         if failed_at:
@@ -99,10 +92,6 @@ class RepeatedKeys:
                 if first != number:
                     repeats.append((k, first))
         return repeats
-
-
-def _one(index: int):
-    return lambda items: (items[index],)
 
 
 def _show(cell: object) -> str:
