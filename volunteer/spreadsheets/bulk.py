@@ -3,7 +3,8 @@ transaction: COPY on PostgreSQL, one INSERT … SELECT over a JSON array on SQLi
 INSERT elsewhere — never the ORM unit of work; and matching a column against many values
 in one statement (`in_filters`).
 
-Owns `insert_rows`, `BackgroundInserts` and `in_filters`. Values go through each column's own bind processing (enums stored by
+Owns `insert_rows`, `insert_columns`, `BackgroundInserts` and `in_filters`; the values are
+prepared by `bulk_values`. Values go through each column's own bind processing (enums stored by
 value, aware datetimes as naive UTC), and Python-side column defaults are filled in, so the
 rows stored are the ones a Core INSERT would have stored.
 """
@@ -23,7 +24,8 @@ from psycopg.copy import Copy, FileWriter
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
-_MEMO = 512
+from volunteer.spreadsheets.bulk_values import bound_columns, same_on_every_row
+
 # Values SQLite reads back from JSON exactly as the driver would have bound them. Floats are
 # left out: SQLite's own decimal-to-double conversion is not guaranteed to round like Python's.
 _JSON_EXACT = frozenset((str, int, type(None)))
@@ -152,7 +154,7 @@ def insert_columns(
         return
     # The statement and its data are made while the previous insert may still be running:
     # only sending them needs the connection.
-    written, data, constant = _bound_columns(table, columns, constants or {}, count, dialect)
+    written, data, constant = bound_columns(table, columns, constants or {}, count, dialect)
     quote = dialect.identifier_preparer.quote
     target = dialect.identifier_preparer.format_table(table)
     names = [quote(c.name) for c in written]
@@ -188,80 +190,6 @@ def _copy_data(dbapi_connection, values) -> bytes:
     return buffer.getvalue()
 
 
-def _bound_columns(table: sa.Table, given: dict, constants: dict, count: int, dialect):
-    """The columns to write, column by column their values as the driver takes them, and
-    the positions of the columns holding one value on every row. Column-major, so that the
-    per-value work is done by C loops where it can be."""
-    columns, data, constant = [], [], set()
-    for key, values in given.items():
-        column = table.c[key]
-        # A column NULL on every row is left to the table: no server default can differ
-        # from NULL there unless the column has one, and then it is written as given.
-        if column.server_default is None and values.count(None) == count:
-            continue
-        columns.append(column)
-        data.append(_bound(values, column.type._cached_bind_processor(dialect)))
-    # Python-side defaults of the columns not given, filled in as a Core INSERT would.
-    defaulted = {
-        c.key: _default_value(c)
-        for c in table.columns
-        if c.key not in given
-        and c.key not in constants
-        and c.default is not None
-        and not c.default.is_sequence
-    }
-    for key, value in {**constants, **defaulted}.items():
-        column = table.c[key]
-        if value is None and column.server_default is None:
-            continue
-        processor = column.type._cached_bind_processor(dialect)
-        constant.add(len(columns))
-        columns.append(column)
-        data.append([value if processor is None or value is None else processor(value)] * count)
-    return columns, data, constant
-
-
-def _bound(values: tuple, processor) -> Sequence:
-    """`values` through the column's bind processor. Dates, enums and the import's
-    timestamps repeat down a column: each distinct value is converted once (keyed by type
-    too, so 1 and True never share one)."""
-    if processor is None:
-        return values
-    if _constant(values):
-        first = values[0]
-        return [None if first is None else processor(first)] * len(values)
-    kinds = set(map(type, values))
-    kinds.discard(type(None))
-    if len(kinds) == 1 and kinds.pop().__hash__ is not None:
-        # One type (dates, say): equal values convert alike, so a plain dict maps them in C.
-        distinct = set(values)
-        if len(distinct) <= _MEMO:
-            done = {v: None if v is None else processor(v) for v in distinct}
-            return list(map(done.__getitem__, values))
-    memo: dict = {}
-
-    def convert(value):
-        if value is None:
-            return None
-        key = (value.__class__, value)
-        try:
-            done = memo.get(key, memo)
-        except TypeError:  # unhashable (JSON): convert every time
-            return processor(value)
-        if done is memo:
-            done = processor(value)
-            if len(memo) < _MEMO:
-                memo[key] = done
-        return done
-
-    return list(map(convert, values))
-
-
-def _constant(values: Sequence) -> bool:
-    """Every value the same, of the same type (1, 1.0 and True are equal, not the same)."""
-    return values.count(values[0]) == len(values) and len(set(map(type, values))) == 1
-
-
 def _sqlite_statement(
     target: str, names: list[str], by_column: list[Sequence], known_constant: set[int]
 ):
@@ -276,7 +204,7 @@ def _sqlite_statement(
     constant = known_constant | {
         i
         for i, values in enumerate(by_column)
-        if i not in known_constant and len(kinds[i]) == 1 and values.count(values[0]) == len(values)
+        if i not in known_constant and same_on_every_row(values)
     }
     varying = [i for i in range(len(names)) if i not in constant]
     if not _SQLITE_JSON or not varying or any(not k <= _JSON_EXACT for k in kinds):
@@ -294,10 +222,3 @@ def _sqlite_statement(
     )
     sql = f"INSERT INTO {target} ({', '.join(names)}) SELECT {picked} FROM json_each(?)"  # noqa: S608 - identifiers from the table, values bound
     return sql, [by_column[i][0] for i in sorted(constant)] + [payload], False
-
-
-def _default_value(column: sa.Column):
-    default = column.default
-    if default.is_callable:
-        return default.arg(None)  # SQLAlchemy wraps plain callables to take a context
-    return default.arg

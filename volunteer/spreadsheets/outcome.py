@@ -4,7 +4,6 @@ with the console's JSON contract). Re-exported by `importing`, where the kinds f
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from volunteer.spreadsheets.reader import ParsedRow, RowError, SkippedRow
@@ -69,14 +68,10 @@ class ImportSummary:
         }
 
 
-def count_planned(
-    summary: ImportSummary, planned: Iterable[Planned], keep_error_rows: bool
-) -> None:
-    if isinstance(planned, ChunkPlan):
-        summary.rows += planned.bulk_created
-        summary.created += planned.bulk_created
-        planned = planned.planned
-    for item in planned:
+def count_planned(summary: ImportSummary, plan: ChunkPlan, keep_error_rows: bool) -> None:
+    summary.rows += plan.bulk_created
+    summary.created += plan.bulk_created
+    for item in plan.planned:
         summary.rows += 1
         if item.action == ERROR or item.row.errors:
             summary.errors.extend(item.row.errors)

@@ -58,6 +58,3 @@ class RowBlock:
         if self._all is None:
             self._all = [self.parsed(i) for i in range(len(self.row_numbers))]
         return self._all
-
-    def has_errors(self, i: int) -> bool:
-        return bool(self.errors.get(i))
