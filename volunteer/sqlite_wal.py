@@ -24,6 +24,7 @@ class Checkpointer:
     def __init__(self) -> None:
         self._paths: set[str] = set()
         self._lock = threading.Lock()
+        self._busy = threading.Lock()  # held from taking the paths until they are done
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -48,10 +49,18 @@ class Checkpointer:
             self._wake.wait()
             self._wake.clear()
             time.sleep(DELAY)
-            with self._lock:
-                paths, self._paths = self._paths, set()
-            for path in paths:
-                checkpoint(path)
+            with self._busy:
+                with self._lock:
+                    paths, self._paths = self._paths, set()
+                for path in paths:
+                    checkpoint(path)
+
+    def forget(self, path: str) -> None:
+        """Drop a pending checkpoint of `path` and wait out one under way: for whoever is
+        about to delete or replace the database's files. A connection opened on the old
+        files would remove the new log when it closes, and the database would be corrupt."""
+        with self._busy, self._lock:
+            self._paths.discard(path)
 
 
 def checkpoint(path: str) -> None:

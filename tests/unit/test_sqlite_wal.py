@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import sqlalchemy as sa
@@ -48,3 +49,44 @@ def test_a_small_commit_asks_for_nothing(tmp_path):
 
 def test_a_vanished_database_is_ignored(tmp_path):
     sqlite_wal.checkpoint(str(tmp_path / "gone" / "x.sqlite"))
+
+
+def _large_commit(engine) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)")
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO t (body) VALUES (:b)"), [{"b": "志" * 300}] * 8000)
+
+
+def test_a_forgotten_database_is_not_checkpointed(tmp_path, monkeypatch):
+    monkeypatch.setattr(sqlite_wal, "DELAY", 0.3)
+    path = tmp_path / "forgotten.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    _large_commit(engine)  # the engine stays open: closing it would checkpoint
+    before = _database_size(path)
+    sqlite_wal.CHECKPOINTER.forget(str(path))
+    time.sleep(0.6)
+    assert _database_size(path) == before
+    engine.dispose()
+
+
+def test_forget_waits_for_a_checkpoint_under_way(tmp_path, monkeypatch):
+    started, events = threading.Event(), []
+    real_checkpoint = sqlite_wal.checkpoint
+
+    def slow_checkpoint(path):
+        started.set()
+        time.sleep(0.3)
+        real_checkpoint(path)
+        events.append("checkpointed")
+
+    monkeypatch.setattr(sqlite_wal, "DELAY", 0)
+    monkeypatch.setattr(sqlite_wal, "checkpoint", slow_checkpoint)
+    path = tmp_path / "busy.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    _large_commit(engine)
+    assert started.wait(5)
+    sqlite_wal.CHECKPOINTER.forget(str(path))
+    events.append("forgotten")
+    assert events == ["checkpointed", "forgotten"]
+    engine.dispose()

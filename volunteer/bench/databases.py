@@ -10,6 +10,7 @@ import alembic.config
 import sqlalchemy as sa
 
 from volunteer.bench.common import Context
+from volunteer.sqlite_wal import CHECKPOINTER
 
 
 def scale_suffix(ctx: Context) -> str:
@@ -37,6 +38,7 @@ def wipe(engine: sa.Engine) -> None:
         return
     path = engine.url.database
     engine.dispose()
+    CHECKPOINTER.forget(path)
     for suffix in ("", "-wal", "-shm"):
         if os.path.exists(path + suffix):
             os.remove(path + suffix)
