@@ -215,15 +215,30 @@ def run_import(
     earlier chunks written before a later error are undone by the caller's abort."""
     importer = importer_for(kind, ctx)
     # The uncompressed budget grows with the size cap (ten to one, as the web defaults have
-    # it), so the console's bigger cap really admits a 1,000,000-row workbook.
-    check_upload(path, max_bytes=max_bytes, max_uncompressed=max(200 << 20, 10 * max_bytes))
+    # it), so the console's bigger cap really admits a 1,000,000-row workbook. The sheets'
+    # extent is screened by open_sheet, while the sheet is parsed.
+    max_uncompressed = max(200 << 20, 10 * max_bytes)
+    check_upload(path, max_bytes=max_bytes, max_uncompressed=max_uncompressed, screen_sheets=False)
     summary = ImportSummary(kind=kind, sha256=file_sha256(path))
-    reader = open_sheet(path, importer.spec, max_rows=max_rows)
-    summary.unknown_columns = list(reader.unknown_columns)
-    summary.headers = list(reader.headers)
-    importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
-    name, batch = filename or os.path.basename(os.fspath(path)), None
-    clean: ChunkPlan | None = None  # planned, clean, not written yet
+    with open_sheet(path, importer.spec, max_rows=max_rows) as reader:
+        summary.unknown_columns = list(reader.unknown_columns)
+        summary.headers = list(reader.headers)
+        importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
+        name = filename or os.path.basename(os.fspath(path))
+        batch = _import_blocks(
+            ctx, importer, reader, summary, name, dry_run, keep_error_rows, progress
+        )
+        summary.skipped = list(reader.skipped)
+    if batch is not None and not summary.errors:
+        importer.finish(batch)
+        _close_batch(ctx, batch, summary)
+    summary.committed = not dry_run and not summary.errors
+    return summary
+
+
+def _import_blocks(ctx, importer, reader, summary, name, dry_run, keep_error_rows, progress):
+    """Plan every block and write the clean ones; the batch, once there is one."""
+    batch, clean = None, None  # clean: planned, clean, not written yet
     # Each chunk is written once the next one is read, and its rows are stored in the
     # background while that one is checked; the next chunk's lookups go first, so that
     # they need not wait for them.
@@ -240,12 +255,7 @@ def run_import(
                 progress(summary.rows)
         if clean is not None:
             batch = _write(ctx, importer, clean, batch, summary, name)
-    summary.skipped = list(reader.skipped)
-    if batch is not None and not summary.errors:
-        importer.finish(batch)
-        _close_batch(ctx, batch, summary)
-    summary.committed = not dry_run and not summary.errors
-    return summary
+    return batch
 
 
 def _write(ctx, importer, planned, batch, summary, filename) -> ImportBatch:

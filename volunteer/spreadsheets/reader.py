@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
 from operator import itemgetter
 
-import python_calamine
 from defusedxml import ElementTree
 
 from volunteer.spreadsheets.coerce import coerce_text, make_coercer
@@ -25,6 +24,8 @@ from volunteer.spreadsheets.errors import FileRefused
 from volunteer.spreadsheets.header import find_header
 from volunteer.spreadsheets.parsed import ParsedRow, RowError, SkippedRow
 from volunteer.spreadsheets.row_block import RowBlock
+from volunteer.spreadsheets.safety import MAX_CELLS, screen_sheets
+from volunteer.spreadsheets.sheet_process import SheetProcess
 from volunteer.spreadsheets.sifting import RepeatedKeys, add_missing, blank_positions
 
 HEADER_SCAN_ROWS = 30
@@ -60,37 +61,29 @@ def open_sheet(
     *,
     max_rows: int = 200_000,
     sheet: str | None = None,
+    max_cells: int = MAX_CELLS,
 ) -> SheetReader:
+    """The reader of `sheet` (default: the first visible worksheet); close it when done.
+
+    The sheet is parsed in a child process (`SheetProcess`); meanwhile this one screens its
+    extent, and a refusal ends the child."""
+    parsed = SheetProcess(path, sheet)
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(os.fspath(path))
-        if sheet is None:
-            names = [
-                m.name
-                for m in workbook.sheets_metadata
-                if m.visible == python_calamine.SheetVisibleEnum.Visible
-                and m.typ == python_calamine.SheetTypeEnum.WorkSheet
-            ]
-            if not names:
-                raise FileRefused("文件中没有可见的工作表")
-            sheet = names[0]
-        data = workbook.get_sheet_by_name(sheet)
-    except python_calamine.WorksheetNotFound:
-        raise FileRefused(f"文件中没有名为“{sheet}”的工作表") from None
-    except python_calamine.PasswordError:
-        raise FileRefused("文件已加密（设置了密码），请取消密码后重新上传") from None
-    except (python_calamine.CalamineError, OSError, ValueError):
-        raise FileRefused(
-            "文件已损坏或格式不正确，无法读取：请用 Excel 或 WPS 另存为 .xlsx 后上传"
-        ) from None
-    return SheetReader(data, spec, max_rows=max_rows, epoch1904=_is_1904(path))
+        screen_sheets(path, max_cells)
+        parsed.open()
+        return SheetReader(parsed, spec, max_rows=max_rows, epoch1904=_is_1904(path))
+    except BaseException:
+        parsed.close()
+        raise
 
 
 class SheetReader:
-    """Rows of one sheet under one spec; `rows()` may be iterated once."""
+    """Rows of one sheet under one spec; `rows()` may be iterated once. Used as a context
+    manager, or `close()`d, it ends the sheet's parsing process."""
 
     def __init__(
         self,
-        sheet: python_calamine.CalamineSheet,
+        sheet: SheetProcess,
         spec: SheetSpec,
         *,
         max_rows: int = 200_000,
@@ -100,6 +93,7 @@ class SheetReader:
         self.max_rows = max_rows
         self.epoch1904 = epoch1904
         self.skipped: list[SkippedRow] = []
+        self._sheet = sheet
         self._end_row = sheet.end[0] + 1 if sheet.end else 0
         self._rows = sheet.iter_rows()
         # python-calamine yields rows from the sheet's first row and columns from the first
@@ -114,6 +108,15 @@ class SheetReader:
         self._examples = {c.key: normalise_header(c.example) for c in spec.columns if c.example}
         self._empty_run = self._data_rows = 0
         self._first_marks: dict[object, bool] = {}
+
+    def close(self) -> None:
+        self._sheet.close()
+
+    def __enter__(self) -> SheetReader:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
     def rows(self) -> Iterator[ParsedRow]:
         for block in self.blocks():

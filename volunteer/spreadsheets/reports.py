@@ -24,15 +24,15 @@ def write_error_report(upload: Upload, summary: ImportSummary, max_rows: int) ->
     by_row = defaultdict(list)
     for error in summary.errors:
         by_row[error.row].append(error)
-    reader = open_sheet(upload.path, spec, max_rows=max_rows)
-    text_columns = [
-        index for index, key in reader.mapping.items() if spec.column(key).type in _TEXT_TYPES
-    ]
-    rows = ((row.cells, by_row.get(row.row_number, ())) for row in reader.rows())
-    error_report(
-        upload.error_report,
-        reader.headers,
-        rows,
-        title=f"{spec.title}（错误报告）",
-        text_columns=text_columns,
-    )
+    with open_sheet(upload.path, spec, max_rows=max_rows) as reader:
+        text_columns = [
+            index for index, key in reader.mapping.items() if spec.column(key).type in _TEXT_TYPES
+        ]
+        rows = ((row.cells, by_row.get(row.row_number, ())) for row in reader.rows())
+        error_report(
+            upload.error_report,
+            reader.headers,
+            rows,
+            title=f"{spec.title}（错误报告）",
+            text_columns=text_columns,
+        )

@@ -24,6 +24,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 _MB = 1024 * 1024
+MAX_CELLS = 30_000_000  # the rectangle of cells a sheet may span
 _CHUNK = 4 * _MB
 _SAVE_AS = "请用 Excel 或 WPS 打开后“另存为” .xlsx 格式再上传"
 
@@ -43,9 +44,13 @@ def check_upload(
     max_members: int = 10_000,
     max_uncompressed: int = 200 * _MB,
     max_ratio: int = 200,
-    max_cells: int = 30_000_000,
+    max_cells: int = MAX_CELLS,
+    screen_sheets: bool = True,
 ) -> str:
-    """Return the detected format ("xlsx", "xls" or "ods") or raise `FileRefused`."""
+    """Return the detected format ("xlsx", "xls" or "ods") or raise `FileRefused`.
+
+    `screen_sheets=False` leaves out the sheets' extent, for a caller that screens it with
+    `screen_sheets` while the sheet is parsed in a child process (`open_sheet`)."""
     path = Path(path)
     size = path.stat().st_size
     if size == 0:
@@ -55,7 +60,8 @@ def check_upload(
     with path.open("rb") as f:
         head = f.read(2048)
     if head.startswith(ZIP_MAGIC):
-        kind = _check_zip(path, max_members, max_uncompressed, max_ratio, max_cells)
+        limits = (max_members, max_uncompressed, max_ratio)
+        kind = _check_zip(path, *limits, max_cells if screen_sheets else None)
     elif head.startswith(OLE2_MAGIC):
         kind = _check_ole2(path)
     else:
@@ -95,7 +101,26 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-def _check_zip(path: Path, max_members: int, max_total: int, max_ratio: int, max_cells: int) -> str:
+def screen_sheets(path: str | os.PathLike[str], max_cells: int = MAX_CELLS) -> None:
+    """Refuse an xlsx whose sheets span more than `max_cells` cells; other files pass."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: an xls, which check_upload has judged
+    with archive:
+        members = archive.infolist()
+        if _identify_zip(archive, {m.filename for m in members}) == "xlsx":
+            _screen(archive, members, max_cells)
+
+
+def _screen(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], max_cells: int) -> None:
+    for member in _worksheets(archive, members):
+        check_extent(archive, member, max_cells)
+
+
+def _check_zip(
+    path: Path, max_members: int, max_total: int, max_ratio: int, max_cells: int | None
+) -> str:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -116,9 +141,8 @@ def _check_zip(path: Path, max_members: int, max_total: int, max_ratio: int, max
         names = {m.filename for m in members}
         kind = _identify_zip(archive, names)
         _refuse_macros(archive, names)
-        if kind == "xlsx":
-            for member in _worksheets(archive, members):
-                check_extent(archive, member, max_cells)
+        if kind == "xlsx" and max_cells is not None:
+            _screen(archive, members, max_cells)
         return kind
 
 

@@ -2,6 +2,8 @@
 it cannot clash with another folder's helpers)."""
 
 import datetime as dt
+import zipfile
+from pathlib import Path
 
 from volunteer.spreadsheets.columns import Column, ColumnType, SheetSpec
 
@@ -33,3 +35,16 @@ HEADER = ["姓名", "证件号码", "手机号", "服务日期", "服务时长�
 def local(*parts: int) -> dt.datetime:
     """A naive Asia/Shanghai wall-clock time, which is what spreadsheet cells hold."""
     return dt.datetime.combine(dt.date(*parts[:3]), dt.time(*parts[3:]))
+
+
+def with_sheet_data(source: Path, target: Path, cells: bytes) -> Path:
+    """A copy of the one-sheet workbook `source` whose sheetData holds `cells`, raw XML."""
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = members["xl/worksheets/sheet1.xml"]
+    start, end = sheet.index(b"<sheetData>") + len(b"<sheetData>"), sheet.index(b"</sheetData>")
+    members["xl/worksheets/sheet1.xml"] = sheet[:start] + cells + sheet[end:]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return target

@@ -2,7 +2,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sheet_samples import HEADER
+from sheet_samples import HEADER, with_sheet_data
 
 from volunteer.spreadsheets import sheet_extent
 from volunteer.spreadsheets.errors import FileRefused
@@ -176,11 +176,7 @@ def test_corrupt_zip(tmp_path):
 
 
 def _with_sheet_xml(tmp_path, make_xlsx, cells: bytes) -> Path:
-    members = _xlsx_members(make_xlsx)
-    sheet = members["xl/worksheets/sheet1.xml"]
-    start, end = sheet.index(b"<sheetData>") + len(b"<sheetData>"), sheet.index(b"</sheetData>")
-    members["xl/worksheets/sheet1.xml"] = sheet[:start] + cells + sheet[end:]
-    return _zip(tmp_path, "extent.xlsx", members)
+    return with_sheet_data(make_xlsx([HEADER, ["张三"]]), tmp_path / "extent.xlsx", cells)
 
 
 @pytest.mark.parametrize(

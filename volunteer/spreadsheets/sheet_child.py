@@ -1,0 +1,79 @@
+"""The child process that parses one sheet with python-calamine (see `sheet_process`).
+
+Run as a script, `python -I sheet_child.py PATH SHEET MEMORY ROWS`, it imports nothing of the
+application: whatever calamine does to this process (an abort on a malformed file, an
+allocation it cannot make under the MEMORY limit) ends here and only here.
+
+It writes frames to stdout, each an 8-byte little-endian length and a pickle: first
+("sheet", name, start, end) or ("refused", reason, name), then lists of at most ROWS rows,
+then None. SHEET "" means the first visible worksheet.
+"""
+
+import pickle
+import resource
+import struct
+import sys
+from itertools import islice
+
+import python_calamine as calamine
+
+# Numbers are passed as they are: 1, 1.0 and True (or 0.0 and -0.0) are equal and must not
+# become one another. Any other cell equals only cells of its own type.
+_NUMBERS = frozenset((bool, int, float))
+
+
+def main(argv: list[str]) -> int:
+    path, wanted, memory, per_frame = argv[1], argv[2], int(argv[3]), int(argv[4])
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    out = sys.stdout.buffer
+    first_frame, sheet = _open(path, wanted)
+    _send(out, first_frame)
+    if sheet is None:
+        return 0
+    rows = sheet.iter_rows()
+    while batch := list(islice(rows, per_frame)):
+        # Equal cells of a frame become one object, pickled once: names, ids, dates and
+        # activities repeat down a column, and the parent unpickles each only once.
+        canon = {}.setdefault
+        _send(out, [[c if c.__class__ in _NUMBERS else canon(c, c) for c in row] for row in batch])
+    _send(out, None)
+    return 0
+
+
+def _open(path: str, wanted: str) -> tuple[tuple, object]:
+    try:
+        workbook = calamine.CalamineWorkbook.from_path(path)
+        name = wanted or next(
+            (
+                m.name
+                for m in workbook.sheets_metadata
+                if m.visible == calamine.SheetVisibleEnum.Visible
+                and m.typ == calamine.SheetTypeEnum.WorkSheet
+            ),
+            None,
+        )
+        if name is None:
+            return ("refused", "no_sheet", ""), None
+        sheet = workbook.get_sheet_by_name(name)
+    except calamine.WorksheetNotFound:
+        return ("refused", "not_found", wanted), None
+    except calamine.PasswordError:
+        return ("refused", "password", wanted), None
+    except (calamine.CalamineError, OSError, ValueError):
+        return ("refused", "broken", wanted), None
+    return ("sheet", name, sheet.start, sheet.end), sheet
+
+
+def _send(out, obj: object) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(struct.pack("<Q", len(data)))
+    out.write(data)
+
+
+if __name__ == "__main__":
+    try:
+        code = main(sys.argv)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:  # the parent has read all it wanted
+        code = 0
+    sys.exit(code)
