@@ -17,7 +17,8 @@ from openpyxl import Workbook
 from volunteer.audit import AuditLog
 from volunteer.authz import SYSTEM_SCOPE
 from volunteer.db import today_local
-from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext
 
 HERE = os.path.dirname(__file__)
 INI = os.path.join(HERE, "..", "development.ini")

@@ -535,7 +535,8 @@ def seed_xiling(dbsession, vault, settings) -> None:
     from volunteer.audit import SYSTEM_ACTOR, AuditLog
     from volunteer.authz import SYSTEM_SCOPE
     from volunteer.db import today_local
-    from volunteer.spreadsheets.importing import ImportContext, run_import
+    from volunteer.spreadsheets.import_run import run_import
+    from volunteer.spreadsheets.importing import ImportContext
 
     audit = AuditLog(dbsession, None, SYSTEM_ACTOR)
     ctx = ImportContext(dbsession, SYSTEM_SCOPE, audit, vault, settings, today_local())

@@ -19,7 +19,8 @@ from volunteer.areas.models import Organisation
 from volunteer.audit import SYSTEM_ACTOR, AuditEntry, AuditLog
 from volunteer.authz import SYSTEM_SCOPE
 from volunteer.db import today_local
-from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext
 from volunteer.volunteers.models import RecordStatus, ServiceRecord
 
 pytestmark = pytest.mark.filterwarnings(

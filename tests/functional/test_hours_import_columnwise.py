@@ -16,8 +16,9 @@ from tests.samples_build import HOURS_HEADER
 from volunteer.audit import AuditLog
 from volunteer.authz import SYSTEM_SCOPE, Role, Scope
 from volunteer.db import today_local
-from volunteer.spreadsheets import importing
-from volunteer.spreadsheets.importing import ImportContext, importer_for, run_import
+from volunteer.spreadsheets import import_run
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext, importer_for
 from volunteer.spreadsheets.reader import open_sheet
 from volunteer.volunteers.hours_import import HoursImporter
 from volunteer.volunteers.models import Activity, RecordStatus, ServiceRecord, Volunteer
@@ -153,7 +154,7 @@ def _import_both_ways(dbsession, app, path, monkeypatch, scope=SYSTEM_SCOPE, dry
 def test_columnwise_import_decides_as_the_row_path(
     world, dbsession, app, tmp_path, monkeypatch, seed, chunk_rows
 ):
-    monkeypatch.setattr(importing, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", chunk_rows)
     path = _write(tmp_path / "hours.xlsx", _messy_rows(world, seed))
     by_rows, by_columns = _import_both_ways(dbsession, app, path, monkeypatch)
     assert by_columns == by_rows
@@ -166,7 +167,7 @@ def test_columnwise_import_of_a_clean_file_and_its_repeat(
 ):
     """Without error rows the file commits: the records stored must be the same, and the
     same file again (in the same transaction) finds every row unchanged either way."""
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", 7)
     rows = _messy_rows(world, seed)
     path = _write(tmp_path / "hours.xlsx", rows)
     first = run_import(_context(dbsession, app, SYSTEM_SCOPE), path, "hours", dry_run=True)
@@ -235,7 +236,7 @@ def test_a_block_of_common_rows_still_sees_the_same_day_elsewhere(
 ):
     """Blocks whose every row looks common: a row of the same volunteer and day in the
     block, or a timed row of theirs that day in an earlier block, must still count."""
-    monkeypatch.setattr(importing, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", chunk_rows)
     day = today_local() - dt.timedelta(days=1)
     rows = [
         _plain(world, 5, "巡逻", day - dt.timedelta(days=1), 1),  # the activity, resolved
@@ -256,7 +257,7 @@ def test_a_block_of_common_rows_still_sees_the_same_day_elsewhere(
 def test_two_rows_of_one_volunteer_day_in_a_common_block(
     world, dbsession, app, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", 2)
     day = today_local() - dt.timedelta(days=1)
     rows = [
         _plain(world, 5, "巡逻", day - dt.timedelta(days=1), 1),
@@ -276,7 +277,7 @@ def test_stored_records_are_found_beyond_the_first_chunks_window(
 ):
     """Stored records are read for a window around the first chunk's dates and kept; rows
     far outside it, and volunteers first seen later, are read again."""
-    monkeypatch.setattr(importing, "CHUNK_ROWS", chunk_rows)
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", chunk_rows)
     district, people = world[0], world[1]
     long_ago = 50
     make_record(dbsession, people[6][0], district["a1"], 120, long_ago)

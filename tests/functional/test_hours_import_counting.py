@@ -10,8 +10,9 @@ from tests.factories import make_record
 from volunteer.audit import AuditLog
 from volunteer.authz import SYSTEM_SCOPE
 from volunteer.db import today_local
-from volunteer.spreadsheets import importing
-from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.spreadsheets import import_run
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext
 from volunteer.volunteers.models import RecordStatus
 
 
@@ -56,7 +57,7 @@ def test_unchanged_stored_record_counts_once(district, dbsession, app, tmp_path,
 
 
 def test_rows_written_by_earlier_chunks_count_once(district, dbsession, app, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(import_run, "CHUNK_ROWS", 1)
     v1, team = district["v1"], district["team1"]
     day = today_local() - dt.timedelta(days=3)
     rows = [(f"活动{i}", team.name, day, 2) for i in range(3)]

@@ -11,7 +11,8 @@ from volunteer.audit import AuditLog
 from volunteer.authz import SYSTEM_SCOPE
 from volunteer.db import today_local
 from volunteer.incubation.models import Proposal
-from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext
 
 
 def _file(tmp_path, rows):

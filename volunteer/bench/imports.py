@@ -32,7 +32,8 @@ from volunteer.db import today_local
 from volunteer.pii import PiiVault
 from volunteer.scripts import demo_people
 from volunteer.spreadsheets.exporting import ExportFilters, export_workbook
-from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext
 
 SECTION = "imports"
 FULL_ROWS, FULL_CLI_ROWS, VOLUNTEERS = 100_000, 1_000_000, 5_000

@@ -15,7 +15,8 @@ from volunteer.db import today_local
 from volunteer.errors import DomainError
 from volunteer.scripts.common import app_env, resolve_actor, transaction, vault_of
 from volunteer.spreadsheets.errors import FileRefused
-from volunteer.spreadsheets.importing import ImportContext, run_import
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext
 
 CLI_MAX_ROWS = 10_000_000
 CLI_MAX_BYTES = 2 * 1024 * 1024 * 1024

@@ -23,12 +23,8 @@ from volunteer.audit import AuditLog
 from volunteer.db import get_tm_session, today_local
 from volunteer.errors import Conflict, DomainError, NotFound
 from volunteer.spreadsheets.errors import SpreadsheetError
-from volunteer.spreadsheets.importing import (
-    ImportContext,
-    ImportSummary,
-    registered_kinds,
-    run_import,
-)
+from volunteer.spreadsheets.import_run import run_import
+from volunteer.spreadsheets.importing import ImportContext, ImportSummary, registered_kinds
 from volunteer.spreadsheets.reports import write_error_report
 from volunteer.spreadsheets.uploads import Upload
 
