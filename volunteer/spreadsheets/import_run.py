@@ -55,7 +55,7 @@ def run_import(
     # it), so the console's bigger cap really admits a 1,000,000-row workbook. The sheets'
     # extent is screened by open_sheet, while the sheet is parsed.
     max_uncompressed = max(200 << 20, 10 * max_bytes)
-    check_upload(path, max_bytes=max_bytes, max_uncompressed=max_uncompressed, screen_sheets=False)
+    check_upload(path, max_bytes=max_bytes, max_uncompressed=max_uncompressed, sheet_extent=False)
     summary = ImportSummary(kind=kind, sha256=file_sha256(path))
     with open_sheet(path, importer.spec, max_rows=max_rows) as reader:
         summary.unknown_columns = list(reader.unknown_columns)

@@ -45,11 +45,11 @@ def check_upload(
     max_uncompressed: int = 200 * _MB,
     max_ratio: int = 200,
     max_cells: int = MAX_CELLS,
-    screen_sheets: bool = True,
+    sheet_extent: bool = True,
 ) -> str:
     """Return the detected format ("xlsx", "xls" or "ods") or raise `FileRefused`.
 
-    `screen_sheets=False` leaves out the sheets' extent, for a caller that screens it with
+    `sheet_extent=False` leaves out the sheets' extent, for a caller that screens it with
     `screen_sheets` while the sheet is parsed in a child process (`open_sheet`)."""
     path = Path(path)
     size = path.stat().st_size
@@ -61,7 +61,7 @@ def check_upload(
         head = f.read(2048)
     if head.startswith(ZIP_MAGIC):
         limits = (max_members, max_uncompressed, max_ratio)
-        kind = _check_zip(path, *limits, max_cells if screen_sheets else None)
+        kind = _check_zip(path, *limits, max_cells if sheet_extent else None)
     elif head.startswith(OLE2_MAGIC):
         kind = _check_ole2(path)
     else:

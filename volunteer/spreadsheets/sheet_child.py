@@ -5,7 +5,7 @@ application: whatever calamine does to this process (an abort on a malformed fil
 allocation it cannot make under the MEMORY limit) ends here and only here.
 
 It writes frames to stdout, each an 8-byte little-endian length and a pickle: first
-("sheet", name, start, end) or ("refused", reason, name), then lists of at most ROWS rows,
+("sheet", start, end) or ("refused", reason, name), then lists of at most ROWS rows,
 then None. SHEET "" means the first visible worksheet.
 """
 
@@ -61,7 +61,7 @@ def _open(path: str, wanted: str) -> tuple[tuple, object]:
         return ("refused", "password", wanted), None
     except (calamine.CalamineError, OSError, ValueError):
         return ("refused", "broken", wanted), None
-    return ("sheet", name, sheet.start, sheet.end), sheet
+    return ("sheet", sheet.start, sheet.end), sheet
 
 
 def _send(out, obj: object) -> None:

@@ -65,7 +65,6 @@ class SheetProcess:
         with contextlib.suppress(AttributeError, OSError):
             fcntl.fcntl(self._child.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self._end = weakref.finalize(self, _end_child, self._child, self._said)
-        self.name: str = ""
         self.start = self.end = None
 
     def open(self) -> None:
@@ -74,7 +73,7 @@ class SheetProcess:
         if frame[0] == "refused":
             self.close()
             raise FileRefused(_REFUSALS[frame[1]](frame[2]))
-        _, self.name, self.start, self.end = frame
+        _, self.start, self.end = frame
 
     def iter_rows(self) -> Iterator[list]:
         while (rows := self._receive()) is not None:
