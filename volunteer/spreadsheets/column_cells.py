@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from volunteer.spreadsheets.coerce import unneutralise
 from volunteer.spreadsheets.errors import CellError
+from volunteer.spreadsheets.frame_columns import Coded
 
 MEMO_CELLS = 100_000  # distinct cells remembered per column between blocks
 _NUMBERS = frozenset((bool, int, float))
@@ -56,9 +57,42 @@ class ColumnCells:
     def read(self, cells: Sequence[object]) -> tuple[list[object], list[tuple[int, str]]]:
         """The values of `cells` (None for a cell that could not be read) and, for those
         cells, (position, the Chinese reason)."""
+        if not self._remember(cells):
+            return self._read_each(cells)
+        memo, failed = self._memo, self._failed
+        values = list(map(memo.__getitem__, cells))
+        if failed.isdisjoint(cells):
+            return values, []
+        bad = [(i, memo[cell].message) for i, cell in enumerate(cells) if cell in failed]
+        for i, _ in bad:
+            values[i] = None
+        return values, bad
+
+    def read_column(self, column: Coded | Sequence[object]):
+        """As `read`, for a column as the sheet's frames hold it."""
+        if column.__class__ is not Coded:
+            return self.read(column)
+        distinct, codes = column.distinct, column.codes
+        if not self._remember(distinct):
+            return self._read_each(column.cells())
+        # Each distinct cell is read once (through the memo), then the rows take theirs by
+        # index: one C loop per column whatever its length.
+        values_of = list(map(self._memo.__getitem__, distinct))
+        values = list(map(values_of.__getitem__, codes))
+        if self._failed.isdisjoint(distinct):
+            return values, []
+        bad_codes = {k for k, v in enumerate(values_of) if v.__class__ is Failed}
+        bad = [(i, values_of[c].message) for i, c in enumerate(codes) if c in bad_codes]
+        for i, _ in bad:
+            values[i] = None
+        return values, bad
+
+    def _remember(self, cells: Sequence[object]) -> bool:
+        """Put the value of each of `cells` in the memo; False, and nothing done, when
+        numbers of more than one type are among them (each is then read on its own)."""
         numbers = _NUMBERS.intersection(map(type, cells))
         if len(numbers) > 1:
-            return self._read_each(cells)
+            return False
         if numbers:
             (number_type,) = numbers
             if self._number_type is not number_type:
@@ -72,13 +106,7 @@ class ColumnCells:
             value = memo[cell] = self._value(cell)
             if value.__class__ is Failed:
                 failed.add(cell)
-        values = list(map(memo.__getitem__, cells))
-        if failed.isdisjoint(distinct):
-            return values, []
-        bad = [(i, memo[cell].message) for i, cell in enumerate(cells) if cell in failed]
-        for i, _ in bad:
-            values[i] = None
-        return values, bad
+        return True
 
     def _read_each(self, cells: Sequence[object]) -> tuple[list[object], list[tuple[int, str]]]:
         """Mixed numeric types in one block (rare): every cell on its own, no memo."""

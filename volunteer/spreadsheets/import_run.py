@@ -57,7 +57,7 @@ def run_import(
     max_uncompressed = max(200 << 20, 10 * max_bytes)
     check_upload(path, max_bytes=max_bytes, max_uncompressed=max_uncompressed, sheet_extent=False)
     summary = ImportSummary(kind=kind, sha256=file_sha256(path))
-    with open_sheet(path, importer.spec, max_rows=max_rows) as reader:
+    with open_sheet(path, importer.spec, max_rows=max_rows, block_rows=CHUNK_ROWS) as reader:
         summary.unknown_columns = list(reader.unknown_columns)
         summary.headers = list(reader.headers)
         importer.headers = {key: reader.headers[index] for index, key in reader.mapping.items()}
@@ -80,7 +80,7 @@ def _import_blocks(ctx, importer, reader, summary, name, dry_run, keep_error_row
     # background while that one is checked; the next chunk's lookups go first, so that
     # they need not wait for them.
     with BackgroundInserts(ctx.dbsession) as background:
-        for block in reader.blocks(CHUNK_ROWS):
+        for block in reader.blocks():
             with background.deferred():
                 if clean is not None:
                     batch = _write(ctx, importer, clean, batch, summary, name)

@@ -12,7 +12,7 @@ import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, islice
+from itertools import chain
 from operator import itemgetter
 
 from defusedxml import ElementTree
@@ -21,6 +21,7 @@ from volunteer.spreadsheets.coerce import coerce_text, make_coercer
 from volunteer.spreadsheets.column_cells import ColumnCells
 from volunteer.spreadsheets.columns import ColumnType, SheetSpec, normalise_header
 from volunteer.spreadsheets.errors import FileRefused
+from volunteer.spreadsheets.frame_columns import Coded, FrameColumns, LazyRows
 from volunteer.spreadsheets.header import find_header
 from volunteer.spreadsheets.parsed import ParsedRow, RowError, SkippedRow
 from volunteer.spreadsheets.row_block import RowBlock
@@ -62,12 +63,14 @@ def open_sheet(
     max_rows: int = 200_000,
     sheet: str | None = None,
     max_cells: int = MAX_CELLS,
+    block_rows: int = BLOCK_ROWS,
 ) -> SheetReader:
     """The reader of `sheet` (default: the first visible worksheet); close it when done.
+    Its blocks hold at most `block_rows` rows.
 
     The sheet is parsed in a child process (`SheetProcess`); meanwhile this one screens its
     extent, and a refusal ends the child."""
-    parsed = SheetProcess(path, sheet)
+    parsed = SheetProcess(path, sheet, frame_rows=block_rows)
     try:
         screen_sheets(path, max_cells)
         parsed.open()
@@ -78,8 +81,8 @@ def open_sheet(
 
 
 class SheetReader:
-    """Rows of one sheet under one spec; `rows()` may be iterated once. Used as a context
-    manager, or `close()`d, it ends the sheet's parsing process."""
+    """Rows of one sheet under one spec; `rows()` or `blocks()` may be iterated once. Used
+    as a context manager, or `close()`d, it ends the sheet's parsing process."""
 
     def __init__(
         self,
@@ -95,12 +98,18 @@ class SheetReader:
         self.skipped: list[SkippedRow] = []
         self._sheet = sheet
         self._end_row = sheet.end[0] + 1 if sheet.end else 0
-        self._rows = sheet.iter_rows()
+        self._frames = sheet.iter_frames()
         # python-calamine yields rows from the sheet's first row and columns from the first
-        # used column, so the list index + 1 is the Excel row number.
-        self._head = list(islice(self._rows, HEADER_SCAN_ROWS))
+        # used column, so the row's index + 1 is the Excel row number.
+        self._head_frames: list[FrameColumns] = []
+        head: list[list] = []
+        for frame in self._frames:
+            self._head_frames.append(frame)
+            head += frame.rows(0, HEADER_SCAN_ROWS - len(head))
+            if len(head) >= HEADER_SCAN_ROWS:
+                break
         start_column = sheet.start[1] if sheet.start else 0
-        match = find_header(self._head, spec, first_column=start_column)
+        match = find_header(head, spec, first_column=start_column)
         self.header_row = match.index + 1
         self.headers = match.headers
         self.mapping = match.mapping
@@ -122,54 +131,54 @@ class SheetReader:
         for block in self.blocks():
             yield from block.parsed_rows()
 
-    def blocks(self, size: int = BLOCK_ROWS) -> Iterator[RowBlock]:
-        """The data rows, `size` rows of the sheet at a time (fewer once blank, totals and
-        example rows are left out); may be iterated once."""
+    def _data_frames(self) -> Iterator[tuple[FrameColumns, int, int]]:
+        """(frame, position of its first data row, rows of the sheet before that row)."""
+        head, self._head_frames = self._head_frames, []
+        before = 0
+        for frame in chain(head, self._frames):
+            start = max(0, self.header_row - before)
+            if start < frame.count:
+                yield frame, start, before + start
+            before += frame.count
+
+    def blocks(self) -> Iterator[RowBlock]:
+        """The data rows, a frame of the sheet (`block_rows` rows) at a time, fewer once
+        blank, totals and example rows are left out; may be iterated once."""
         spec, mapping = self.spec, self.mapping
         indexes = sorted(mapping)
         keys = [mapping[i] for i in indexes]
-        pick = _getter(indexes)
         columns = [self._column(index) for index in indexes]
         required = [(j, c.header) for j, c in enumerate(columns) if c.required]
-        width = indexes[-1] + 1
-        contiguous = indexes == list(range(width))
         first_key = spec.key[0] if spec.key else None
         key_header = self.headers[indexes[keys.index(first_key)]] if first_key in keys else ""
         repeats = RepeatedKeys(spec.key, keys, key_header)
         # Every column of the spec has a value (None when the file lacks the column).
         absent = dict.fromkeys(c.key for c in spec.columns)
-        row_number = self.header_row
-        rows = chain(self._head[self.header_row :], self._rows)
-        while block := list(islice(rows, size)):
-            if min(map(len, block)) < width:
-                block = [r if len(r) >= width else [*r, *[""] * (width - len(r))] for r in block]
-            # Rows holding exactly the mapped columns, in order, are their own picks.
-            picked = (
-                block if contiguous and max(map(len, block)) == width else list(map(pick, block))
-            )
+        frames = self._data_frames()
+        for frame, start, before in frames:
             # Column by column: each column's distinct cells are read once (see ColumnCells).
             failures: dict[int, list[RowError]] = {}
             failed_at: dict[int, set[int]] = {}  # row in block → columns that failed
             read = []
-            for j, (column, cells) in enumerate(
-                zip(columns, zip(*picked, strict=True), strict=True)
-            ):
-                values, bad = column.read(cells)
+            for j, (column, index) in enumerate(zip(columns, indexes, strict=True)):
+                cells = frame.column(index)[start:]
+                values, bad = column.read_column(cells)
                 read.append(values)
                 for i, message in bad:
-                    error = RowError(row_number + 1 + i, column.header, _show(cells[i]), message)
+                    error = RowError(before + 1 + i, column.header, _show(cells[i]), message)
                     failures.setdefault(i, []).append(error)
                     failed_at.setdefault(i, set()).add(j)
-            kept, stop = self._sift(block, picked, read, failures, row_number, rows, keys, indexes)
-            numbers = [row_number + 1 + i for i in kept]
-            row_number += len(block)
+            kept, stop = self._sift(frame, start, read, failures, before, frames, keys, indexes)
+            numbers = [before + 1 + i for i in kept]
             out = RowBlock(keys, absent, numbers)
-            if len(kept) == len(block):
-                out.cells, out.columns, out.picked = block, read, picked
+            if len(kept) == len(read[0]):
+                positions = range(start, frame.count)
+                out.columns = read
             else:
-                out.cells = [block[i] for i in kept]
+                positions = [start + i for i in kept]
                 out.columns = [[column[i] for i in kept] for column in read]
-                out.picked = [picked[i] for i in kept]
+            out.cells = LazyRows(frame, positions)
+            out.picked = LazyRows(frame, positions, indexes)
             if failures:
                 out.errors.update((k, failures[i]) for k, i in enumerate(kept) if i in failures)
             add_missing(out.errors, kept, numbers, read, required, failed_at)
@@ -179,25 +188,18 @@ class SheetReader:
             if stop:
                 return
 
-    def _sift(self, block, picked, read, failures, before, rest, keys, indexes):
+    def _sift(self, frame, start, read, failures, before, frames, keys, indexes):
         """(positions of the block's data rows, whether the data ended in it). Blank rows,
         totals rows and example rows are left out; a long enough run of blank rows ends the
         data. Only rows that may be one of those are looked at one by one."""
         blank = blank_positions(read, failures)
-        firsts = [row[0] for row in block]
+        firsts = frame.column(0)[start:]
+        count = len(read[0])
         if self._data_rows < EXAMPLE_SCAN_ROWS:
-            special = set(range(len(block)))
+            special = set(range(count))
         else:
             special = set(blank)
-            distinct = set(firsts)
-            marks = self._first_marks  # first cells repeat (names): each is looked at once
-            if len(marks) > 100_000:
-                marks.clear()
-            for f in distinct.difference(marks):
-                marks[f] = f.__class__ is str and f.lstrip()[:1] in _MARK_FIRST_CHARS
-            marked = {f for f in distinct if marks[f]}
-            if "" in distinct or marked:
-                special.update(i for i, f in enumerate(firsts) if f == "" or f in marked)
+            special.update(self._marked_firsts(firsts))
         kept: list[int] = []
         blank_set, previous = set(blank), -1
         for i in sorted(special):
@@ -206,21 +208,44 @@ class SheetReader:
             if i in blank_set:
                 self._empty_run += 1
                 if self._empty_run >= EMPTY_RUN:
-                    self._refuse_content_beyond(row_number, indexes, chain(block[i + 1 :], rest))
+                    rest = chain.from_iterable(f.rows(s) for f, s, _ in frames)
+                    below = chain(frame.rows(start + i + 1), rest)
+                    self._refuse_content_beyond(row_number, indexes, below)
                     return kept, True
                 continue
             self._empty_run = 0
             first = firsts[i]
             if first == "":
-                first = next((c for c in block[i] if c != ""), "")
+                first = next((c for c in frame.row(start + i) if c != ""), "")
             maybe_marked = first.__class__ is str and first.lstrip()[:1] in _MARK_FIRST_CHARS
             if (maybe_marked or self._data_rows < EXAMPLE_SCAN_ROWS) and self._skippable(
-                first, row_number, dict(zip(keys, picked[i], strict=True)), self._data_rows
+                first,
+                row_number,
+                {k: frame.column(j)[start + i] for k, j in zip(keys, indexes, strict=True)},
+                self._data_rows,
             ):
                 continue
             self._keep(kept, (i,))
-        self._keep(kept, range(previous + 1, len(block)))
+        self._keep(kept, range(previous + 1, count))
         return kept, False
+
+    def _marked_firsts(self, firsts) -> list[int]:
+        """Positions whose first cell is blank or may mark a totals or example row; each
+        distinct first cell (names repeat) is looked at once."""
+        coded = firsts.__class__ is Coded
+        distinct = firsts.distinct if coded else set(firsts)
+        marks = self._first_marks
+        if len(marks) > 100_000:
+            marks.clear()
+        for f in set(distinct).difference(marks):
+            marks[f] = f == "" or (f.__class__ is str and f.lstrip()[:1] in _MARK_FIRST_CHARS)
+        flags = list(map(marks.__getitem__, distinct))
+        if True not in flags:
+            return []
+        if coded:
+            wanted = {k for k, flag in enumerate(flags) if flag}
+            return [i for i, c in enumerate(firsts.codes) if c in wanted]
+        return [i for i, f in enumerate(firsts) if marks[f]]
 
     def _keep(self, kept: list[int], positions: Sequence[int]) -> None:
         if not positions:

@@ -5,14 +5,18 @@ application: whatever calamine does to this process (an abort on a malformed fil
 allocation it cannot make under the MEMORY limit) ends here and only here.
 
 It writes frames to stdout, each an 8-byte little-endian length and a pickle: first
-("sheet", start, end) or ("refused", reason, name), then lists of at most ROWS rows,
-then None. SHEET "" means the first visible worksheet.
+("sheet", start, end) or ("refused", reason, name), then frames of at most ROWS rows, then
+None. A frame is a list of the rows' columns, each either a tuple (the column's distinct
+cells, an `array` typecode, then for each row the index of its cell among them as that
+array's bytes) or, where equal cells must not be merged, the plain list of its cells.
+SHEET "" means the first visible worksheet.
 """
 
 import pickle
 import resource
 import struct
 import sys
+from array import array
 from itertools import islice
 
 import python_calamine as calamine
@@ -32,12 +36,28 @@ def main(argv: list[str]) -> int:
         return 0
     rows = sheet.iter_rows()
     while batch := list(islice(rows, per_frame)):
-        # Equal cells of a frame become one object, pickled once: names, ids, dates and
-        # activities repeat down a column, and the parent unpickles each only once.
-        canon = {}.setdefault
-        _send(out, [[c if c.__class__ in _NUMBERS else canon(c, c) for c in row] for row in batch])
+        width = max(map(len, batch))
+        if not width:
+            _send(out, [[""] * len(batch)])
+            continue
+        if min(map(len, batch)) < width:
+            batch = [row + [""] * (width - len(row)) for row in batch]
+        _send(out, list(map(_column, zip(*batch, strict=True))))
     _send(out, None)
     return 0
+
+
+def _column(cells: tuple) -> tuple | list:
+    """The column coded by its distinct cells: names, ids, dates and activities repeat down
+    a column, so each is sent, unpickled and read by the parent once per frame."""
+    numbers = _NUMBERS.intersection(map(type, cells))
+    # 1, 1.0 and True are equal, as are 0.0 and -0.0: such cells are sent as they are.
+    if len(numbers) > 1 or (float in numbers and 0.0 in cells):
+        return list(cells)
+    distinct = list(dict.fromkeys(cells))
+    index = {cell: i for i, cell in enumerate(distinct)}
+    typecode = "B" if len(distinct) <= 1 << 8 else "H" if len(distinct) <= 1 << 16 else "I"
+    return distinct, typecode, array(typecode, map(index.__getitem__, cells)).tobytes()
 
 
 def _open(path: str, wanted: str) -> tuple[tuple, object]:

@@ -7,8 +7,9 @@ and the file is refused with a message. It also makes the work parallel: while t
 parses, this process screens the sheet (`open_sheet`); while it turns later rows into Python
 objects, this process imports the earlier ones.
 
-`SheetProcess` has what `SheetReader` uses of a python-calamine sheet: `start`, `end` and
-`iter_rows()`, plus `close()`, which ends the child at once.
+`SheetProcess` gives the sheet's `start` and `end`, its rows in frames held column by
+column (`iter_frames()`, see `frame_columns`) or one by one (`iter_rows()`), and `close()`,
+which ends the child at once.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from volunteer.spreadsheets.errors import FileRefused
+from volunteer.spreadsheets.frame_columns import BrokenFrame, FrameColumns
 
 CHILD = str(Path(__file__).with_name("sheet_child.py"))
 MEMORY_LIMIT = 4 << 30  # address space of the child: a 30,000,000-cell sheet fits
@@ -48,11 +50,16 @@ _REFUSALS = {
 
 class SheetProcess:
     def __init__(
-        self, path: str | os.PathLike[str], sheet: str | None = None, *, memory=MEMORY_LIMIT
+        self,
+        path: str | os.PathLike[str],
+        sheet: str | None = None,
+        *,
+        memory=MEMORY_LIMIT,
+        frame_rows: int = ROWS_PER_FRAME,
     ) -> None:
         # The child's stderr (why it died, if it did); closed with the child, by _end_child.
         self._said = tempfile.TemporaryFile()  # noqa: SIM115
-        arguments = [os.fspath(path), sheet or "", str(memory), str(ROWS_PER_FRAME)]
+        arguments = [os.fspath(path), sheet or "", str(memory), str(frame_rows)]
         # No shell; the path is one argument of our own script, never interpreted.
         self._child = subprocess.Popen(  # noqa: S603
             [sys.executable, "-I", CHILD, *arguments],
@@ -60,7 +67,7 @@ class SheetProcess:
             stdout=subprocess.PIPE,
             stderr=self._said,
         )
-        # The child runs ahead by what the pipe holds (a frame is about 100 KB): a bigger
+        # The child runs ahead by what the pipe holds (5,000 rows are about 200 KB): a bigger
         # pipe lets it prepare rows while this process imports. Linux only.
         with contextlib.suppress(AttributeError, OSError):
             fcntl.fcntl(self._child.stdout.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
@@ -75,10 +82,19 @@ class SheetProcess:
             raise FileRefused(_REFUSALS[frame[1]](frame[2]))
         _, self.start, self.end = frame
 
-    def iter_rows(self) -> Iterator[list]:
-        while (rows := self._receive()) is not None:
-            yield from rows
+    def iter_frames(self) -> Iterator[FrameColumns]:
+        """The rows in frames of at most `frame_rows`, column by column."""
+        while (message := self._receive()) is not None:
+            try:
+                yield FrameColumns.from_message(message)
+            except BrokenFrame:
+                self.close()
+                raise FileRefused(_BROKEN) from None
         self.close()
+
+    def iter_rows(self) -> Iterator[list]:
+        for frame in self.iter_frames():
+            yield from frame.rows()
 
     def close(self) -> None:
         self._end()

@@ -41,10 +41,10 @@ def _messy_rows() -> list[list]:
 
 
 def _read(path, spec, size):
-    reader = open_sheet(path, spec)
+    reader = open_sheet(path, spec, block_rows=size)
     rows = [
         (r.row_number, r.values, [(e.row, e.column, e.value, e.message) for e in r.errors])
-        for block in reader.blocks(size)
+        for block in reader.blocks()
         for r in block.parsed_rows()
     ]
     return rows, [(s.row, s.reason) for s in reader.skipped]

@@ -63,6 +63,27 @@ def test_equal_cells_of_other_types_are_not_merged(make_xlsx):
     assert _typed(rows) == _typed(_in_this_process(path)[2])
 
 
+def test_equal_cells_down_a_column_are_not_merged(make_xlsx):
+    # The child sends a column as its distinct cells: 1, 1.0 and True, or 0.0 and -0.0, in
+    # one column must still come back as they were.
+    day, midnight = dt.date(2024, 4, 8), dt.datetime(2024, 4, 8)  # noqa: DTZ001 - a cell holds wall-clock time
+    columns = [[1, 1.0, True, 1], [0.0, -0.0, 0.0, -0.0], [day, midnight, day, "1"], [2.5] * 4]
+    path = make_xlsx([HEADER[:4], *map(list, zip(*columns, strict=True))])
+    rows = _in_a_child(path)[2]
+    assert _typed(rows) == _typed(_in_this_process(path)[2])
+
+
+def test_frames_hold_the_rows_column_by_column(make_xlsx):
+    data = [["张三", "110101199003070011", "助老", dt.date(2024, 4, n)] for n in range(1, 6)]
+    path = make_xlsx([HEADER, *data])
+    child = SheetProcess(path, frame_rows=4)
+    child.open()
+    frames = list(child.iter_frames())
+    assert [f.count for f in frames] == [4, 2]
+    assert frames[0].column(0).distinct == [HEADER[0], "张三"]  # names repeat: sent once
+    assert [r for f in frames for r in f.rows()] == _in_this_process(path)[2]
+
+
 @pytest.mark.parametrize("cells", CALAMINE_ABORTS[:3])
 def test_an_abort_ends_the_child_only(tmp_path, make_xlsx, cells):
     path = with_sheet_data(make_xlsx([HEADER]), tmp_path / "abort.xlsx", cells)
