@@ -11,6 +11,8 @@ prepared database (volunteers registered, no records), copied (SQLite) or rebuil
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import hashlib
 import os
 import random
 import subprocess
@@ -113,10 +115,15 @@ def _people(ctx: Context) -> list[tuple[str, str]]:
 
 def _hours_file(work: str, people, n: int) -> str:
     """n rows, one per volunteer and day (day after day, volunteer after volunteer): no two
-    rows of one volunteer on one day, so every row is valid. Cached between runs."""
-    path = os.path.join(work, f"hours_{n}.xlsx")
+    rows of one volunteer on one day, so every row is valid. Cached between runs, under a
+    name that says whose rows they are: the people's ID numbers follow today's date, and a
+    file of yesterday's people would register nobody."""
+    whose = hashlib.sha256(repr(people).encode()).hexdigest()[:12]
+    path = os.path.join(work, f"hours_{n}_{whose}.xlsx")
     if os.path.exists(path):
         return path
+    for stale in glob.glob(os.path.join(glob.escape(work), f"hours_{n}[._]*xlsx")):
+        os.remove(stale)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("服务时长")
     sheet.append(HEADER)
