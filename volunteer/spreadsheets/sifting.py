@@ -72,7 +72,7 @@ class RepeatedKeys:
         filled = not failed and any(j < len(read) and not read[j].count(None) for j in self.at)
         for k, first in self._repeats(identities, numbers, None if filled else failed):
             raw = dict(zip(self.keys, block.picked[k], strict=True))
-            shown = "，".join(s for key in self.key if (s := _show(raw.get(key))))
+            shown = "，".join(s for key in self.key if (s := show_cell(raw.get(key))))
             error = RowError(numbers[k], self.header, shown, f"与第 {first} 行重复")
             block.errors.setdefault(k, []).append(error)
 
@@ -94,5 +94,6 @@ class RepeatedKeys:
         return repeats
 
 
-def _show(cell: object) -> str:
+def show_cell(cell: object) -> str:
+    """A cell as a row error shows it."""
     return coerce_text(cell) or ""

@@ -8,8 +8,9 @@ import pytest
 from sheet_samples import HEADER
 
 from tests.factories import make_id_number
+from volunteer.spreadsheets.data_rows import EMPTY_RUN
 from volunteer.spreadsheets.errors import FileRefused
-from volunteer.spreadsheets.reader import EMPTY_RUN, open_sheet
+from volunteer.spreadsheets.reader import open_sheet
 
 DAY = dt.date(2024, 4, 8)
 

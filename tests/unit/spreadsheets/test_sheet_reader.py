@@ -9,8 +9,9 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from sheet_samples import HEADER
 
+from volunteer.spreadsheets.data_rows import EMPTY_RUN
 from volunteer.spreadsheets.errors import FileRefused
-from volunteer.spreadsheets.reader import EMPTY_RUN, open_sheet
+from volunteer.spreadsheets.reader import open_sheet
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROW = ["张三", "420502199001011234", "13800138000", dt.date(2024, 4, 8), 2.5, "社区清洁", ""]
