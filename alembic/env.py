@@ -6,6 +6,7 @@ from pyramid.paster import get_appsettings, setup_logging
 from sqlalchemy import engine_from_config, pool
 
 from volunteer.models import Base
+from volunteer.references import compared_in_schema
 
 config = context.config
 target_metadata = Base.metadata
@@ -42,6 +43,7 @@ def _configure_and_run(connection):
         # SQLite cannot ALTER most things; batch mode rebuilds tables when a migration needs it.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=compared_in_schema(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -6,11 +6,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from volunteer.models import Base
+from volunteer.references import compared_in_schema
 
 
 def test_migrations_match_models(dbengine):
     with dbengine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {
+            "compare_type": True,
+            "include_object": compared_in_schema(connection.dialect.name),
+        }
+        context = MigrationContext.configure(connection, opts=opts)
         diff = compare_metadata(context, Base.metadata)
     assert diff == []
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from volunteer.db import Base, BigId, UTCDateTime, str_enum, utcnow
+from volunteer.references import PER_STATEMENT
 from volunteer.volunteers.idcard import IdType
 
 
@@ -97,10 +98,12 @@ class Activity(Base):
 
 class ServiceRecord(Base):
     __tablename__ = "service_records"
+    # Imports write these by the hundred thousand: on PostgreSQL their references are checked
+    # per statement, not per row (volunteer/references.py).
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("volunteers.id"))
-    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"))
+    volunteer_id: Mapped[int] = mapped_column(sa.ForeignKey("volunteers.id", info=PER_STATEMENT))
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id", info=PER_STATEMENT))
     service_date: Mapped[dt.date] = mapped_column(sa.Date)
     start_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     end_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -111,15 +114,17 @@ class ServiceRecord(Base):
     status: Mapped[RecordStatus] = mapped_column(
         str_enum(RecordStatus, 10), default=RecordStatus.PENDING
     )
-    recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", info=PER_STATEMENT))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reviewed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", info=PER_STATEMENT))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     review_note: Mapped[str | None] = mapped_column(sa.String(200))
     voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    voided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    voided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", info=PER_STATEMENT))
     void_reason: Mapped[str | None] = mapped_column(sa.String(200))
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batches.id"), index=True)
+    batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id", info=PER_STATEMENT), index=True
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     volunteer = relationship("Volunteer")
