@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from volunteer.spreadsheets.bulk_values import bound_columns, same_on_every_row
+from volunteer.spreadsheets.copy_text import copy_text
 
 # Values SQLite reads back from JSON exactly as the driver would have bound them. Floats are
 # left out: SQLite's own decimal-to-double conversion is not guaranteed to round like Python's.
@@ -166,7 +167,9 @@ def insert_columns(
             with contextlib.closing(dbapi_connection.cursor()) as cursor:
                 (cursor.executemany if many else cursor.execute)(sql, parameters)
     else:
-        copy_data = _copy_data(dbapi_connection, zip(*data, strict=True))
+        copy_data = copy_text(data, dbapi_connection.info.encoding)
+        if copy_data is None:
+            copy_data = _copy_data(dbapi_connection, zip(*data, strict=True))
 
         def store():
             with dbapi_connection.cursor() as cursor:
