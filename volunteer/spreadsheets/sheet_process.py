@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import fcntl
+import importlib.util
 import io
 import os
 import pickle
@@ -32,6 +33,8 @@ from volunteer.spreadsheets.errors import FileRefused
 from volunteer.spreadsheets.frame_columns import BrokenFrame, FrameColumns
 
 CHILD = str(Path(__file__).with_name("sheet_child.py"))
+# Where python-calamine is installed, for the child, which starts without `site`.
+PACKAGES = str(Path(importlib.util.find_spec("python_calamine").origin).parent.parent)
 MEMORY_LIMIT = 4 << 30  # address space of the child: a 30,000,000-cell sheet fits
 ROWS_PER_FRAME = 2000
 PIPE_BYTES = 1 << 20  # the most Linux grants without privileges
@@ -59,10 +62,10 @@ class SheetProcess:
     ) -> None:
         # The child's stderr (why it died, if it did); closed with the child, by _end_child.
         self._said = tempfile.TemporaryFile()  # noqa: SIM115
-        arguments = [os.fspath(path), sheet or "", str(memory), str(frame_rows)]
+        arguments = [os.fspath(path), sheet or "", str(memory), str(frame_rows), PACKAGES]
         # No shell; the path is one argument of our own script, never interpreted.
         self._child = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-I", CHILD, *arguments],
+            [sys.executable, "-I", "-S", CHILD, *arguments],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._said,
