@@ -4,6 +4,7 @@ upload → progress polled as JSON → preview → confirm → committed by the 
 
 from __future__ import annotations
 
+import threading
 import time
 
 import alembic.command
@@ -82,3 +83,54 @@ def test_a_refused_file_fails_the_job_with_its_reason(live):
     form["file"] = webtest.Upload("x.xlsx", sample("hours_missing_column").read_bytes())
     page = wait(testapp, form.submit(status=303).follow())
     assert page.html.select_one("#refused").text == "缺少必填列：服务日期"
+
+
+@pytest.fixture
+def import_commits(live):
+    """Listeners on the commits of import threads only (the job's own transaction)."""
+    _, engine = live
+    listeners = []
+
+    def add(action):
+        def listener(connection):
+            if threading.current_thread().name.startswith("import-"):
+                action()
+
+        sa.event.listen(engine, "commit", listener)
+        listeners.append(listener)
+
+    yield add
+    for listener in listeners:
+        sa.event.remove(engine, "commit", listener)
+
+
+def _confirmed(testapp):
+    login(testapp, "district")
+    form = testapp.get("/imports").forms["upload"]
+    form["kind"] = "hours"
+    form["file"] = webtest.Upload("hours.xlsx", sample("hours").read_bytes())
+    preview = wait(testapp, form.submit(status=303).follow())
+    return wait(testapp, preview.forms["confirm"].submit(status=303).follow())
+
+
+def test_a_job_is_done_only_once_its_rows_are_committed(live, import_commits):
+    testapp, engine = live
+    import_commits(lambda: time.sleep(0.5))  # a slow disk
+    done = _confirmed(testapp)
+    assert "已导入，导入批次 #" in done.text
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(ServiceRecord)) == 22
+
+
+def test_a_commit_that_fails_is_not_reported_as_imported(live, import_commits):
+    testapp, engine = live
+
+    def fail():
+        raise OSError("disk full")
+
+    import_commits(fail)
+    done = _confirmed(testapp)
+    assert "已导入" not in done.text
+    assert "未写入任何数据" in done.text
+    with engine.connect() as conn:
+        assert conn.scalar(sa.select(sa.func.count()).select_from(ServiceRecord)) == 0

@@ -121,9 +121,11 @@ class JobRunner:
         max_rows = int(request.registry.settings.get("volunteer.import_max_rows") or 200_000)
         work = _work(job, max_rows)
         if runs_inline(request):
-            summary = self._guard(job, lambda: work(request_context(request)))
+            summary = self._attempt(job, lambda: work(request_context(request)))
             if summary is None or not summary.committed:
                 request.tm.doom()  # a dry run or a refused file leaves nothing behind
+            if summary is not None:
+                self._finish(job, summary, "")
         else:
             thread = threading.Thread(
                 target=self._in_thread, args=(job, work), name=f"import-{job.id}", daemon=True
@@ -136,11 +138,17 @@ class JobRunner:
         manager.begin()
         dbsession = get_tm_session(self.registry["dbsession_factory"], manager)
         try:
-            summary = self._guard(job, lambda: work(_thread_context(self.registry, dbsession, job)))
+            summary = self._attempt(
+                job, lambda: work(_thread_context(self.registry, dbsession, job))
+            )
             if summary is not None and summary.committed:
                 manager.commit()
             else:
                 manager.abort()
+            # Done only now: a user told "imported" must find the rows, and a commit that
+            # fails must not have said so.
+            if summary is not None:
+                self._finish(job, summary, "")
         except Exception:
             manager.abort()
             log.exception("import job %s failed", job.id)
@@ -148,14 +156,13 @@ class JobRunner:
         finally:
             dbsession.close()
 
-    def _guard(self, job: Job, call: Callable[[], ImportSummary]) -> ImportSummary | None:
+    def _attempt(self, job: Job, call: Callable[[], ImportSummary]) -> ImportSummary | None:
+        """The summary, or None when the file was refused (the job then failed with why)."""
         try:
-            summary = call()
+            return call()
         except (SpreadsheetError, DomainError) as exc:
             self._finish(job, None, exc.message)
             return None
-        self._finish(job, summary, "")
-        return summary
 
     def _finish(self, job: Job, summary: ImportSummary | None, message: str) -> None:
         job.preview = Preview.of(summary) if summary is not None else None
