@@ -205,12 +205,21 @@ def _export(ctx: Context, engine: sa.Engine, n: int) -> list[Row]:
 
 
 # volunteer-import, reporting at exit its own peak RSS and that of its children (the sheet
-# parser) in kB on stderr.
+# parser) in kB on stderr. Linux carries ru_maxrss across exec: a process started by the
+# bench would count the bench's own memory (1.6 GB after the funds section). VmHWM is the
+# program's own peak. The children's figure can only err high, by what the CLI held when it
+# started the parser.
 _CLI_WITH_RSS = """import atexit, resource, sys
 from volunteer.scripts.import_cmd import entry
-peak = lambda who: resource.getrusage(who).ru_maxrss
-atexit.register(lambda: print("peak-rss", peak(resource.RUSAGE_SELF),
-                              peak(resource.RUSAGE_CHILDREN), file=sys.stderr))
+def own_peak():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+atexit.register(lambda: print("peak-rss", own_peak(),
+                              resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                              file=sys.stderr))
 sys.argv[0] = "volunteer-import"
 entry()"""
 
