@@ -69,23 +69,16 @@ class ColumnCells:
         return values, bad
 
     def read_column(self, column: Coded | Sequence[object]):
-        """As `read`, for a column as the sheet's frames hold it."""
+        """As `read`, for a column as the sheet's frames hold it: a coded column's distinct
+        cells are read once, then the rows take theirs by index (one C loop per column)."""
         if column.__class__ is not Coded:
             return self.read(column)
-        distinct, codes = column.distinct, column.codes
-        if not self._remember(distinct):
-            return self._read_each(column.cells())
-        # Each distinct cell is read once (through the memo), then the rows take theirs by
-        # index: one C loop per column whatever its length.
-        values_of = list(map(self._memo.__getitem__, distinct))
-        values = list(map(values_of.__getitem__, codes))
-        if self._failed.isdisjoint(distinct):
+        values_of, bad_of = self.read(column.distinct)
+        values = list(map(values_of.__getitem__, column.codes))
+        if not bad_of:
             return values, []
-        bad_codes = {k for k, v in enumerate(values_of) if v.__class__ is Failed}
-        bad = [(i, values_of[c].message) for i, c in enumerate(codes) if c in bad_codes]
-        for i, _ in bad:
-            values[i] = None
-        return values, bad
+        reason_of = dict(bad_of)
+        return values, [(i, reason_of[c]) for i, c in enumerate(column.codes) if c in reason_of]
 
     def _remember(self, cells: Sequence[object]) -> bool:
         """Put the value of each of `cells` in the memo; False, and nothing done, when
