@@ -8,8 +8,7 @@ parses, this process screens the sheet (`open_sheet`); while it turns later rows
 objects, this process imports the earlier ones.
 
 `SheetProcess` gives the sheet's `start` and `end`, its rows in frames held column by
-column (`iter_frames()`, see `frame_columns`) or one by one (`iter_rows()`), and `close()`,
-which ends the child at once.
+column (`iter_frames()`, see `frame_columns`), and `close()`, which ends the child at once.
 """
 
 from __future__ import annotations
@@ -94,10 +93,6 @@ class SheetProcess:
                 self.close()
                 raise FileRefused(_BROKEN) from None
         self.close()
-
-    def iter_rows(self) -> Iterator[list]:
-        for frame in self.iter_frames():
-            yield from frame.rows()
 
     def close(self) -> None:
         self._end()
