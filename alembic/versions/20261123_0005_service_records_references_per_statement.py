@@ -17,14 +17,15 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-SERVICE_RECORD_REFERENCES = [
-    ("service_records", "volunteer_id", "volunteers"),
-    ("service_records", "activity_id", "activities"),
-    ("service_records", "batch_id", "import_batches"),
-    ("service_records", "recorded_by", "users"),
-    ("service_records", "reviewed_by", "users"),
-    ("service_records", "voided_by", "users"),
-]
+TABLE = "service_records"
+REFERENCES = {  # column → the table it refers to
+    "volunteer_id": "volunteers",
+    "activity_id": "activities",
+    "batch_id": "import_batches",
+    "recorded_by": "users",
+    "reviewed_by": "users",
+    "voided_by": "users",
+}
 
 
 def upgrade():
@@ -32,19 +33,19 @@ def upgrade():
         return
     for statement in references.FUNCTIONS:
         op.execute(statement)
-    for table, column, target in SERVICE_RECORD_REFERENCES:
-        for statement in references.install(table, column, target):
+    for column, target in REFERENCES.items():
+        for statement in references.install(TABLE, column, target):
             op.execute(statement)
-        op.drop_constraint(references.constraint_name(table, column, target), table, "foreignkey")
+        op.drop_constraint(references.constraint_name(TABLE, column, target), TABLE, "foreignkey")
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
-    for table, column, target in SERVICE_RECORD_REFERENCES:
-        name = references.constraint_name(table, column, target)
-        op.create_foreign_key(name, table, target, [column], ["id"])
-        for statement in references.uninstall(table, column, target):
+    for column, target in REFERENCES.items():
+        name = references.constraint_name(TABLE, column, target)
+        op.create_foreign_key(name, TABLE, target, [column], ["id"])
+        for statement in references.uninstall(TABLE, column, target):
             op.execute(statement)
     for statement in references.DROP_FUNCTIONS:
         op.execute(statement)

@@ -163,18 +163,14 @@ def test_the_references_are_what_the_database_enforces(dbengine):
         if fk.info == PER_STATEMENT
     }
     assert {column for _, column, _ in marked} == set(REFERENCES)
-    inspector = sa.inspect(dbengine)
-    foreign_keys = {fk["name"] for fk in inspector.get_foreign_keys("service_records")}
-    names = {constraint_name(*reference) for reference in marked}
+    reflected = sa.inspect(dbengine).get_foreign_keys("service_records")
     if dbengine.dialect.name != "postgresql":
         # SQLite reflects foreign keys without names: compare what they link.
-        linked = {
-            (fk["constrained_columns"][0], fk["referred_table"])
-            for fk in inspector.get_foreign_keys("service_records")
-        }
+        linked = {(fk["constrained_columns"][0], fk["referred_table"]) for fk in reflected}
         assert {(column, target) for _, column, target in marked} <= linked
         return
-    assert not names & foreign_keys
+    names = {constraint_name(*reference) for reference in marked}
+    assert not names & {fk["name"] for fk in reflected}
     with dbengine.connect() as connection:
         triggers = set(
             connection.scalars(sa.text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"))
